@@ -1,0 +1,728 @@
+"""The data-access module: every query the pages, exports and CLI run. Pages never see SQL or DuckDB.
+
+- One read-only connection per process (huxin.db.reader), a cursor per query, bound parameters only.
+- Every function takes the user's ``Scope``: the county restriction is applied in SQL, and personal data is masked
+  here unless the scope may unmask — so a page cannot forget either.
+- Inside a Streamlit server, results are cached with st.cache_data keyed on the data version (the database file's
+  identity), so a reload invalidates everything and nothing else does.
+- Everything is computed as of a date D from event dates, so last week's meeting can be replayed.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from huxin import db, rules as R
+from huxin.config import Rules, db_path, load_rules
+from huxin.privacy import mask_frame
+from huxin.workdays import Campaign, WorkCalendar, campaign_for, work_calendar
+
+SQL_DIR = Path(__file__).parent / "sql"
+T = TypeVar("T")
+
+
+# ---------------------------------------------------------------------------------------------
+# Scope and filters
+@dataclass(frozen=True)
+class Scope:
+    """Which records a user may read. counties=None means every county in the database."""
+    counties: tuple[str, ...] | None = None
+    unmask: bool = False
+    label: str = ""
+
+    def allows(self, county_code: str | None) -> bool:
+        return self.counties is None or county_code in self.counties
+
+    def narrowed(self, county: str | None) -> "Scope":
+        """A drill-down into one county, never widening the user's own scope."""
+        if county is None:
+            return self
+        if self.counties is not None and county not in self.counties:
+            return Scope(counties=(), unmask=self.unmask, label=self.label)
+        return Scope(counties=(county,), unmask=self.unmask, label=self.label)
+
+
+ALL = Scope()
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Drill-down filters (all optional; tuples so the object is hashable for caching)."""
+    sources: tuple[str, ...] = ()
+    industries: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()           # clue status codes
+    levels: tuple[str, ...] = ()             # warning levels 红橙黄蓝
+    verdicts: tuple[str, ...] = ()
+    investment_types: tuple[str, ...] = ()
+    sectors: tuple[str, ...] = ()
+    townships: tuple[str, ...] = ()
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    search: str = ""
+    missing_safeguard: str | None = None     # a column of vocab.SAFEGUARDS
+
+    def describe(self) -> str:
+        parts = []
+        for label, vals in (("来源", self.sources), ("行业", self.industries), ("状态", self.statuses),
+                            ("预警", self.levels), ("结论", self.verdicts), ("投资类型", self.investment_types),
+                            ("主管部门", self.sectors), ("乡镇", self.townships)):
+            if vals:
+                parts.append(f"{label}：{'、'.join(vals)}")
+        if self.date_from or self.date_to:
+            parts.append(f"日期：{self.date_from or '…'} 至 {self.date_to or '…'}")
+        if self.search:
+            parts.append(f"搜索：{self.search}")
+        if self.missing_safeguard:
+            from huxin.vocab import SAFEGUARDS
+            parts.append(f"缺失制度：{SAFEGUARDS.get(self.missing_safeguard, self.missing_safeguard)}")
+        return "；".join(parts) or "无"
+
+
+NO_FILTERS = Filters()
+
+
+# ---------------------------------------------------------------------------------------------
+# Connection, SQL files and caching
+def current_db() -> Path:
+    return db_path()
+
+
+def data_version() -> str:
+    return db.version_of(current_db())
+
+
+@functools.lru_cache(maxsize=64)
+def sql(name: str) -> str:
+    """A query from huxin/sql/, with the shared {clue_due} CTE included (static text, never user input)."""
+    text = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    if "{clue_due}" in text:
+        text = text.replace("{clue_due}", (SQL_DIR / "_clue_due.sql").read_text(encoding="utf-8")
+                            .split("\n", 2)[2])
+    return text
+
+
+@functools.lru_cache(maxsize=4)
+def _calendar_frame(cal: WorkCalendar) -> pd.DataFrame:
+    return cal.frame()
+
+
+def _deadline_frame(rules: Rules) -> pd.DataFrame:
+    return pd.DataFrame(list(rules.deadline_by_source) or [("", rules.deadline_days)], columns=["source", "n"])
+
+
+def query(text: str, params: dict[str, Any] | list[Any] | None = None, rules: Rules | None = None) -> pd.DataFrame:
+    """Run one query on a fresh cursor of the process's read-only connection; calendar tables are registered."""
+    _, con = db.reader(current_db())
+    cur = con.cursor()
+    try:
+        rules = rules or load_rules()
+        cur.register("cal", _calendar_frame(work_calendar()))
+        cur.register("deadline_days", _deadline_frame(rules))
+        return cur.execute(text, params or {}).df()
+    finally:
+        cur.close()
+
+
+def _in_streamlit() -> bool:
+    try:
+        from streamlit.runtime import exists
+        return exists()
+    except Exception:
+        return False
+
+
+@functools.lru_cache(maxsize=None)
+def _st_cache() -> Callable[..., Any]:
+    import streamlit as st
+
+    @st.cache_data(show_spinner=False, max_entries=2000, ttl=6 * 3600)
+    def _cached_call(version: str, rules_key: str, name: str, args: tuple, kwargs: tuple) -> Any:
+        return _REGISTRY[name](*args, **dict(kwargs))
+
+    return _cached_call
+
+
+_REGISTRY: dict[str, Callable[..., Any]] = {}
+
+
+def cached(fn: Callable[..., T]) -> Callable[..., T]:
+    """Cache on (data version, rules, arguments) inside Streamlit; call straight through elsewhere (CLI, tests)."""
+    _REGISTRY[fn.__name__] = fn
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        if not _in_streamlit():
+            return fn(*args, **kwargs)
+        rules_key = repr(load_rules()) + repr(work_calendar().local_years)
+        return _st_cache()(data_version(), rules_key, fn.__name__, args, tuple(sorted(kwargs.items())))
+
+    wrapper.uncached = fn  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _counties_param(scope: Scope) -> list[str] | None:
+    return None if scope.counties is None else list(scope.counties)
+
+
+def _mask(df: pd.DataFrame, scope: Scope) -> pd.DataFrame:
+    return df if scope.unmask else mask_frame(df)
+
+
+# ---------------------------------------------------------------------------------------------
+# Database facts
+@cached
+def meta() -> dict[str, str]:
+    rows = query("SELECT key, value FROM meta")
+    return dict(zip(rows["key"], rows["value"], strict=True))
+
+
+def is_demo() -> bool:
+    return meta().get("is_demo") == "1"
+
+
+@cached
+def freshness() -> dict[str, Any]:
+    """Newest record dates and the last load time, for 「数据截至…，最近导入…」."""
+    row = query("""SELECT (SELECT max(received_date) FROM clues) AS clues,
+                          (SELECT max(greatest(opened_date, coalesce(closed_date, opened_date))) FROM cases) AS cases,
+                          (SELECT max(closed_date) FROM clues) AS closed,
+                          (SELECT max(finished_at) FROM load_batches) AS last_load""").iloc[0]
+    newest = max((d for d in (row["clues"], row["cases"], row["closed"]) if pd.notna(d)), default=None)
+    return {"data_as_of": None if newest is None else pd.Timestamp(newest).date(),
+            "last_load": None if pd.isna(row["last_load"]) else pd.Timestamp(row["last_load"]).to_pydatetime()}
+
+
+@cached
+def regions(scope: Scope = ALL, level: str = "county") -> pd.DataFrame:
+    """code, name, lon, lat (and parent) of the regions in scope."""
+    return query("""SELECT code, name, parent_code, city_code, province_code, lon, lat FROM regions
+                    WHERE level = $level AND ($counties IS NULL OR list_contains($counties, code)
+                                              OR $level <> 'county')
+                    ORDER BY code""", {"level": level, "counties": _counties_param(scope)})
+
+
+@cached
+def region_shapes(scope: Scope = ALL) -> dict[str, Any]:
+    """GeoJSON FeatureCollection of the counties in scope (simplified at init)."""
+    df = query("""SELECT code, name, lon, lat, geojson FROM regions WHERE level = 'county'
+                  AND ($counties IS NULL OR list_contains($counties, code)) ORDER BY code""",
+               {"counties": _counties_param(scope)})
+    feats = [{"type": "Feature", "properties": {"code": c, "name": n},
+              "geometry": json.loads(g)} for c, n, g in zip(df["code"], df["name"], df["geojson"], strict=True) if g]
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def scope_name() -> str:
+    return meta().get("scope_name", "")
+
+
+# ---------------------------------------------------------------------------------------------
+# Calendar facts for a date
+@dataclass(frozen=True)
+class Context:
+    as_of: dt.date
+    start: dt.date               # period start F
+    campaign: Campaign
+    calendar_warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+def context(as_of: dt.date, start: dt.date | None = None) -> Context:
+    rules = load_rules()
+    camp = campaign_for(as_of, rules)
+    cal = work_calendar()
+    f = start or dt.date(as_of.year, 1, 1)
+    warns = cal.warnings_for(min(f, camp.start), max(as_of, camp.deadline))
+    return Context(as_of, f, camp, tuple(warns))
+
+
+def _agg_params(scope: Scope, as_of: dt.date, start: dt.date, rules: Rules) -> dict[str, Any]:
+    cal = work_calendar()
+    camp = campaign_for(as_of, rules)
+    return {"as_of": as_of, "from": start, "start": camp.start,
+            "window_start": cal.workdays_back(as_of, rules.pace_window_workdays),
+            "default_n": rules.deadline_days, "counties": _counties_param(scope),
+            "repeat_days": rules.repeat_window_days}
+
+
+@cached
+def county_aggregates(scope: Scope, as_of: dt.date, start: dt.date) -> pd.DataFrame:
+    """Per-county counts (huxin.rules.AGG_COLUMNS) as of as_of for the period [start, as_of]."""
+    rules = load_rules()
+    return query(sql("county_aggregates"), _agg_params(scope, as_of, start, rules), rules)
+
+
+@cached
+def county_table(scope: Scope, as_of: dt.date, start: dt.date) -> pd.DataFrame:
+    """The league table (huxin.rules.county_table) with rank change against one week earlier.
+
+    Counties outside a county user's scope still appear in the ranking (the published ranking is city-wide), but
+    only as aggregates — this function never returns records.
+    """
+    rules = load_rules()
+    cal = work_calendar()
+    camp = campaign_for(as_of, rules)
+    agg = county_aggregates(ALL if scope.counties is not None else scope, as_of, start)
+    prev_day = as_of - dt.timedelta(days=7)
+    prev = county_aggregates(ALL if scope.counties is not None else scope, prev_day, min(start, prev_day))
+    return R.county_table(agg, prev, as_of, camp.deadline, cal, rules)
+
+
+def totals_from(table: pd.DataFrame) -> dict[str, Any]:
+    """City totals from a county table (sums of counts; rates recomputed from the sums, never averaged)."""
+    s = {c: int(table[c].sum()) if c in table else 0 for c in
+         ("received", "closed", "closed_on_time", "overdue_open", "open_clues", "open_cases", "open_stock",
+          "open_stock_at_start", "cases_opened", "workers_involved", "stock_window_start", "active_projects",
+          "projects_all_core", "repeat_clues")}
+    s["amount_owed"] = float(table["amount_owed"].sum()) if "amount_owed" in table else 0.0
+    s["amount_recovered"] = float(table["amount_recovered"].sum()) if "amount_recovered" in table else 0.0
+    s["closure_rate"] = R.rate(s["closed"], s["received"])
+    s["on_time_rate"] = R.rate(s["closed_on_time"], s["closed"])
+    s["repeat_rate"] = R.rate(s["repeat_clues"], s["received"])
+    s["safeguard_rate"] = R.rate(s["projects_all_core"], s["active_projects"])
+    s["cases_open"] = s["open_cases"]
+    return s
+
+
+@cached
+def totals(scope: Scope, as_of: dt.date, start: dt.date) -> dict[str, Any]:
+    """Totals over the counties in scope (a county user gets their own county's totals)."""
+    table = county_table(scope, as_of, start)
+    if scope.counties is not None:
+        table = table[table["code"].isin(scope.counties)]
+    return totals_from(table)
+
+
+@cached
+def stock_series(scope: Scope, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Daily open stock per county and for the scope total ('' county) over [start, end]:
+    columns county_code, d, open_stock, year_end_stock (cases on government/SOE/PPP projects)."""
+    rules = load_rules()
+    raw = query(sql("stock_series"), {"as_of": end, "counties": _counties_param(scope),
+                                      "year_end_types": list(rules.year_end_investment_types)}, rules)
+    days = pd.date_range(start, end, freq="D")
+    codes = regions(scope)["code"].tolist()
+    if raw.empty:
+        idx = pd.MultiIndex.from_product([codes, days], names=["county_code", "d"])
+        out = pd.DataFrame({"open_stock": 0, "year_end_stock": 0}, index=idx).reset_index()
+    else:
+        raw["d"] = pd.to_datetime(raw["d"])
+        parts = []
+        for code in codes:
+            g = raw[raw["county_code"] == code].set_index("d")[["open_stock", "year_end_stock"]]
+            full = g.reindex(g.index.union(days)).sort_index().ffill().fillna(0).loc[days]
+            full.insert(0, "county_code", code)
+            parts.append(full.rename_axis("d").reset_index())
+        out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+            columns=["county_code", "d", "open_stock", "year_end_stock"])
+    total = out.groupby("d", as_index=False)[["open_stock", "year_end_stock"]].sum()
+    total.insert(0, "county_code", "")
+    out = pd.concat([total, out], ignore_index=True)
+    out["open_stock"] = out["open_stock"].astype("int64")
+    out["year_end_stock"] = out["year_end_stock"].astype("int64")
+    out["d"] = pd.to_datetime(out["d"]).dt.date
+    return out
+
+
+@cached
+def clearing(scope: Scope, as_of: dt.date) -> dict[str, Any]:
+    """Spring Festival clearing for the scope: countdown, series, projections (total and the two tracks)."""
+    rules = load_rules()
+    cal = work_calendar()
+    camp = campaign_for(as_of, rules)
+    series = stock_series(scope, min(camp.start, as_of), as_of)
+    tot = series[series["county_code"] == ""].set_index("d")
+    win = cal.workdays_back(as_of, rules.pace_window_workdays)
+
+    def at(col: str, d: dt.date) -> int:
+        return int(tot[col].get(d, 0)) if d in tot.index else 0
+
+    def stock_on(col: str, d: dt.date) -> int | None:
+        if d in tot.index:
+            return int(tot[col][d])
+        s2 = stock_series(scope, min(d, camp.start), as_of)
+        t2 = s2[s2["county_code"] == ""].set_index("d")
+        return int(t2[col].get(d, 0))
+
+    now = at("open_stock", as_of)
+    proj = R.projection(now, stock_on("open_stock", win), rules.pace_window_workdays, as_of, camp.deadline, cal,
+                        rules)
+    ye_now = at("year_end_stock", as_of)
+    ye_proj = R.projection(ye_now, stock_on("year_end_stock", win), rules.pace_window_workdays, as_of,
+                           camp.year_end_deadline, cal, rules)
+    other_now = now - ye_now
+    other_win = (stock_on("open_stock", win) or 0) - (stock_on("year_end_stock", win) or 0)
+    other_proj = R.projection(other_now, other_win, rules.pace_window_workdays, as_of, camp.deadline, cal, rules)
+    return {"campaign": camp, "as_of": as_of, "series": series,
+            "stock_at_start": at("open_stock", camp.start) if camp.start <= as_of else now,
+            "projection": proj, "year_end_projection": ye_proj, "other_projection": other_proj,
+            "days_left": (camp.deadline - as_of).days,
+            "working_days_left": max(cal.workdays_between(as_of, camp.deadline), 0),
+            "year_end_days_left": (camp.year_end_deadline - as_of).days}
+
+
+# ---------------------------------------------------------------------------------------------
+# Records
+_CLUE_FILTERS = """
+      AND (len($sources) = 0 OR list_contains($sources, source))
+      AND (len($industries) = 0 OR list_contains($industries, industry))
+      AND (len($verdicts) = 0 OR list_contains($verdicts, verdict))
+      AND (len($townships) = 0 OR list_contains($townships, township))
+      AND ($date_from IS NULL OR received_date >= $date_from)
+      AND ($date_to IS NULL OR received_date <= $date_to)
+      AND ($search = '' OR contains(lower(coalesce(employer, '')), lower($search))
+           OR contains(lower(coalesce(clue_id, '')), lower($search))
+           OR contains(lower(coalesce(credit_code, '')), lower($search))
+           OR contains(lower(coalesce(project_id, '')), lower($search))
+           OR contains(lower(coalesce(project_name, '')), lower($search)))
+      AND (len($investment_types) = 0 OR list_contains($investment_types, investment_type))
+      AND (len($sectors) = 0 OR list_contains($sectors, sector))
+"""
+
+
+def _filter_params(f: Filters) -> dict[str, Any]:
+    return {"sources": list(f.sources), "industries": list(f.industries), "verdicts": list(f.verdicts),
+            "townships": list(f.townships), "date_from": f.date_from, "date_to": f.date_to,
+            "search": (f.search or "").strip()[:100], "investment_types": list(f.investment_types),
+            "sectors": list(f.sectors)}
+
+
+@cached
+def clues(scope: Scope, as_of: dt.date, filters: Filters = NO_FILTERS, open_only: bool = False,
+          limit: int = 5000) -> pd.DataFrame:
+    """Clues received on or before as_of, with due date, status at as_of, overdue days and warning level."""
+    rules = load_rules()
+    text = "WITH " + sql("_clue_due").split("\n", 2)[2] + """,
+    j AS (
+        SELECT d.*, p.name AS project_name, p.investment_type, p.sector, r.name AS county_name
+        FROM clue_due d LEFT JOIN projects p USING (project_id) LEFT JOIN regions r ON r.code = d.county_code
+    )
+    SELECT clue_id, county_code, county_name, township, source, industry, employer, credit_code, project_id,
+           project_name, investment_type, sector, workers, amount, received_date, due_date, workdays_to_due,
+           is_open, CASE WHEN is_open THEN NULL ELSE closed_date END AS closed_date, status, verdict,
+           resolved_workers, resolved_amount, complainant, phone, id_number
+    FROM j WHERE ($open_only = false OR is_open)
+      AND (len($statuses) = 0 OR list_contains($statuses, CASE WHEN is_open THEN
+                 CASE WHEN status = 'closed' THEN 'in_progress' ELSE status END ELSE 'closed' END))
+    """ + _CLUE_FILTERS + " ORDER BY received_date DESC, clue_id LIMIT $limit"
+    params = {"as_of": as_of, "default_n": rules.deadline_days, "counties": _counties_param(scope),
+              "open_only": open_only, "statuses": list(filters.statuses), "limit": int(limit),
+              **_filter_params(filters)}
+    df = query(text, params, rules)
+    df = add_clue_warnings(df, as_of, rules)
+    if filters.levels:
+        df = df[df["warning_level"].isin(filters.levels)]
+    return _mask(df, scope).reset_index(drop=True)
+
+
+def add_clue_warnings(df: pd.DataFrame, as_of: dt.date, rules: Rules) -> pd.DataFrame:
+    """Overdue flags, working days overdue and the warning level of each open clue (closed clues get none)."""
+    if df.empty:
+        for c in ("overdue", "overdue_workdays", "warning_level", "warning_reasons", "status_at"):
+            df[c] = pd.Series(dtype=object)
+        return df
+    due = pd.to_datetime(df["due_date"]).dt.date
+    df["overdue"] = df["is_open"] & (due < as_of)
+    df["overdue_workdays"] = np.where(df["overdue"], -df["workdays_to_due"], 0)
+    df["government_project"] = df["investment_type"].eq("government")
+    open_rows = df[df["is_open"]]
+    df["warning_level"] = None
+    df["warning_reasons"] = ""
+    if not open_rows.empty:
+        w = R.clue_warning_frame(open_rows, rules)
+        df.loc[w.index, "warning_level"] = w["warning_level"]
+        df.loc[w.index, "warning_reasons"] = w["warning_reasons"]
+    df["status_at"] = np.where(df["is_open"], np.where(df["overdue"], "超期未办结", "办理中"), "已办结")
+    return df
+
+
+@cached
+def clue_warning_counts(scope: Scope, as_of: dt.date) -> pd.DataFrame:
+    """Open clues per county and warning level (for maps and tables)."""
+    df = clues.uncached(scope, as_of, NO_FILTERS, True, 10_000_000)  # type: ignore[attr-defined]
+    if df.empty:
+        return pd.DataFrame(columns=["county_code", "warning_level", "n"])
+    return df.groupby(["county_code", "warning_level"], dropna=False).size().rename("n").reset_index()
+
+
+@cached
+def projects(scope: Scope, as_of: dt.date, filters: Filters = NO_FILTERS, active_only: bool = True) -> pd.DataFrame:
+    """Projects with their clue counts, amount owed, missing safeguards and risk warning as of as_of."""
+    rules = load_rules()
+    text = "WITH " + sql("_clue_due").split("\n", 2)[2] + """,
+    pc AS (
+        SELECT project_id,
+               count(*) FILTER (WHERE is_open) AS open_clues,
+               count(*) FILTER (WHERE received_date > $as_of - $repeat_days) AS clues_90d,
+               count(*) AS clues_total,
+               coalesce(sum(amount) FILTER (WHERE is_open), 0) AS clue_amount_open,
+               coalesce(sum(workers) FILTER (WHERE is_open), 0) AS workers_open
+        FROM clue_due WHERE project_id IS NOT NULL GROUP BY project_id
+    ),
+    kc AS (
+        SELECT project_id, count(*) FILTER (WHERE closed_date IS NULL OR closed_date > $as_of) AS open_cases,
+               coalesce(sum(amount_owed - coalesce(amount_paid, 0))
+                        FILTER (WHERE closed_date IS NULL OR closed_date > $as_of), 0) AS case_owed
+        FROM cases WHERE opened_date <= $as_of AND project_id IS NOT NULL GROUP BY project_id
+    )
+    SELECT p.project_id, p.name, p.county_code, r.name AS county_name, p.township, p.sector, p.investment_type,
+           p.builder, p.contractor, p.contract_amount, p.start_date, p.status, p.workers_on_site,
+           p.lon_wgs84, p.lat_wgs84, p.coord_system, p.real_name, p.wage_account, p.contractor_pays,
+           p.wage_deposit, p.wage_deposit_ok, p.notice_board, p.payment_guarantee, p.monthly_full_pay,
+           p.roster_updated_date,
+           coalesce(pc.open_clues, 0) AS open_clues, coalesce(pc.clues_90d, 0) AS clues_90d,
+           coalesce(pc.clues_total, 0) AS clues_total,
+           greatest(coalesce(pc.clues_90d, 0) - 1, 0) AS repeat_clues,
+           coalesce(kc.open_cases, 0) AS open_cases,
+           coalesce(kc.case_owed, 0) + coalesce(pc.clue_amount_open, 0) AS amount_owed,
+           coalesce(pc.workers_open, 0) AS workers_open
+    FROM projects p LEFT JOIN pc USING (project_id) LEFT JOIN kc USING (project_id)
+    LEFT JOIN regions r ON r.code = p.county_code
+    WHERE ($counties IS NULL OR list_contains($counties, p.county_code))
+      AND ($active_only = false OR (p.status IN ('active', 'suspended')
+                                    AND (p.start_date IS NULL OR p.start_date <= $as_of)))
+      AND (len($investment_types) = 0 OR list_contains($investment_types, p.investment_type))
+      AND (len($sectors) = 0 OR list_contains($sectors, p.sector))
+      AND (len($townships) = 0 OR list_contains($townships, p.township))
+      AND ($search = '' OR contains(lower(p.name), lower($search)) OR contains(lower(p.project_id), lower($search))
+           OR contains(lower(coalesce(p.builder, '')), lower($search))
+           OR contains(lower(coalesce(p.contractor, '')), lower($search)))
+    ORDER BY p.project_id
+    """
+    fp = _filter_params(filters)
+    params = {"as_of": as_of, "default_n": rules.deadline_days, "counties": _counties_param(scope),
+              "repeat_days": rules.repeat_window_days, "active_only": active_only,
+              "investment_types": fp["investment_types"], "sectors": fp["sectors"], "townships": fp["townships"],
+              "search": fp["search"]}
+    df = query(text, params, rules)
+    df = R.project_warning_frame(df, rules)
+    if filters.levels:
+        df = df[df["warning_level"].isin(filters.levels)]
+    if filters.missing_safeguard:
+        df = df[df[filters.missing_safeguard].ne(True)]
+    return df.reset_index(drop=True)
+
+
+@cached
+def cases(scope: Scope, as_of: dt.date, filters: Filters = NO_FILTERS, open_only: bool = False) -> pd.DataFrame:
+    """Cases opened on or before as_of, with status at as_of, project investment type and the 两清零 deadline."""
+    rules = load_rules()
+    camp = campaign_for(as_of, rules)
+    cal = work_calendar()
+    fp = _filter_params(filters)
+    df = query("""
+        SELECT k.case_id, k.clue_id, k.project_id, p.name AS project_name, p.investment_type, p.sector,
+               k.county_code, r.name AS county_name, k.employer, k.opened_date, k.workers, k.amount_owed,
+               k.amount_paid, k.status, k.supervision_level, k.leader, k.responsible_unit, k.due_date,
+               CASE WHEN k.closed_date <= $as_of THEN k.closed_date END AS closed_date,
+               (k.closed_date IS NULL OR k.closed_date > $as_of) AS is_open, k.police_referral, k.blacklisted
+        FROM cases k LEFT JOIN projects p USING (project_id) LEFT JOIN regions r ON r.code = k.county_code
+        WHERE k.opened_date <= $as_of AND ($counties IS NULL OR list_contains($counties, k.county_code))
+          AND ($open_only = false OR k.closed_date IS NULL OR k.closed_date > $as_of)
+          AND ($search = '' OR contains(lower(k.employer), lower($search)) OR contains(lower(k.case_id), lower($search))
+               OR contains(lower(coalesce(k.project_id, '')), lower($search))
+               OR contains(lower(coalesce(p.name, '')), lower($search)))
+          AND (len($investment_types) = 0 OR list_contains($investment_types, p.investment_type))
+          AND (len($sectors) = 0 OR list_contains($sectors, p.sector))
+          AND ($date_from IS NULL OR k.opened_date >= $date_from)
+          AND ($date_to IS NULL OR k.opened_date <= $date_to)
+        ORDER BY k.opened_date DESC, k.case_id""",
+               {"as_of": as_of, "counties": _counties_param(scope), "open_only": open_only,
+                "search": fp["search"], "investment_types": fp["investment_types"], "sectors": fp["sectors"],
+                "date_from": fp["date_from"], "date_to": fp["date_to"]}, rules)
+    year_end = df["investment_type"].isin(rules.year_end_investment_types)
+    df["clear_deadline"] = np.where(year_end, camp.year_end_deadline, camp.deadline)
+    df["clear_track"] = np.where(year_end, "政府/国企/PPP项目（12月31日前）", "其他（春节前）")
+    deadlines = pd.to_datetime(df["due_date"]).dt.date.where(df["due_date"].notna(), None)
+    df["workdays_left"] = [None if d is None or pd.isna(d) else cal.workdays_between(as_of, d) for d in deadlines]
+    df["status_at"] = np.where(df["is_open"], df["status"].where(df["status"] != "closed", "opened"), "closed")
+    return df.reset_index(drop=True)
+
+
+@cached
+def clue_detail(scope: Scope, clue_id: str, as_of: dt.date) -> dict[str, Any] | None:
+    """One clue with its timeline, project, employer's other clues (repeat complaints) and linked cases."""
+    rules = load_rules()
+    cal = work_calendar()
+    row = clues.uncached(scope, as_of, Filters(search=clue_id), False, 50)  # type: ignore[attr-defined]
+    row = row[row["clue_id"] == clue_id]
+    if row.empty:
+        return None
+    c = row.iloc[0].to_dict()
+    received = pd.Timestamp(c["received_date"]).date()
+    due = pd.Timestamp(c["due_date"]).date()
+    closed = None if pd.isna(c["closed_date"]) or c["closed_date"] is None else pd.Timestamp(c["closed_date"]).date()
+    c["workdays_taken"] = cal.workdays_between(received, closed or as_of)
+    c["overdue_days"] = max((closed or as_of) - due, dt.timedelta(0)).days if (closed or as_of) > due else 0
+    c["overdue_workdays_final"] = max(cal.workdays_between(due, closed or as_of), 0)
+    c["on_time"] = None if closed is None else closed <= due
+    key = c.get("credit_code") or c.get("employer")
+    others = query("""SELECT clue_id, county_code, received_date, status, closed_date, workers, amount, project_id
+                      FROM clues WHERE (coalesce(credit_code, employer) = $key OR
+                                        ($project IS NOT NULL AND project_id = $project))
+                        AND clue_id <> $id AND received_date <= $as_of
+                        AND ($counties IS NULL OR list_contains($counties, county_code))
+                      ORDER BY received_date DESC LIMIT 200""",
+                   {"key": key, "project": c.get("project_id"), "id": clue_id, "as_of": as_of,
+                    "counties": _counties_param(scope)}, rules)
+    linked = cases.uncached(scope, as_of, NO_FILTERS, False)  # type: ignore[attr-defined]
+    linked = linked[linked["clue_id"] == clue_id]
+    return {"clue": c, "other_clues": others, "cases": linked.reset_index(drop=True)}
+
+
+@cached
+def employer_view(scope: Scope, employer_key: str, as_of: dt.date) -> dict[str, pd.DataFrame]:
+    """All clues and cases of one employer (credit code or name) across counties in scope."""
+    rules = load_rules()
+    params = {"key": employer_key, "as_of": as_of, "counties": _counties_param(scope)}
+    cl = query("""SELECT c.clue_id, r.name AS county_name, c.received_date, c.status, c.closed_date, c.workers,
+                         c.amount, c.project_id, c.employer, c.credit_code
+                  FROM clues c LEFT JOIN regions r ON r.code = c.county_code
+                  WHERE (c.credit_code = $key OR c.employer = $key) AND c.received_date <= $as_of
+                    AND ($counties IS NULL OR list_contains($counties, c.county_code))
+                  ORDER BY c.received_date DESC""", params, rules)
+    ks = query("""SELECT k.case_id, r.name AS county_name, k.opened_date, k.status, k.closed_date, k.amount_owed,
+                         k.amount_paid, k.blacklisted, k.supervision_level
+                  FROM cases k LEFT JOIN regions r ON r.code = k.county_code
+                  WHERE k.employer = $key AND k.opened_date <= $as_of
+                    AND ($counties IS NULL OR list_contains($counties, k.county_code))
+                  ORDER BY k.opened_date DESC""", params, rules)
+    return {"clues": cl, "cases": ks}
+
+
+@cached
+def repeat_employers(scope: Scope, as_of: dt.date, start: dt.date, top: int = 20) -> pd.DataFrame:
+    """Employers with the most clues in the period (repeat offenders), with blacklist status."""
+    return query("""
+        SELECT coalesce(any_value(c.credit_code), '') AS credit_code, c.employer,
+               count(*) AS clues, count(DISTINCT c.county_code) AS counties,
+               sum(c.workers) AS workers, sum(c.amount) AS amount,
+               bool_or(coalesce(k.blacklisted, false)) AS blacklisted
+        FROM clues c LEFT JOIN (SELECT employer, bool_or(blacklisted) AS blacklisted FROM cases GROUP BY employer) k
+             ON k.employer = c.employer
+        WHERE c.received_date BETWEEN $from AND $as_of AND c.status <> 'returned'
+          AND ($counties IS NULL OR list_contains($counties, c.county_code))
+        GROUP BY c.employer HAVING count(*) >= 2 ORDER BY clues DESC, amount DESC LIMIT $top""",
+                 {"from": start, "as_of": as_of, "counties": _counties_param(scope), "top": top})
+
+
+@cached
+def townships(scope: Scope, as_of: dt.date, start: dt.date, filters: Filters = NO_FILTERS) -> pd.DataFrame:
+    """Per-township KPI strip inside the counties in scope (received, closed, open, overdue)."""
+    df = clues.uncached(scope, as_of, filters, False, 10_000_000)  # type: ignore[attr-defined]
+    if df.empty:
+        return pd.DataFrame(columns=["county_code", "township", "received", "closed", "open", "overdue_open"])
+    df["township"] = df["township"].fillna("（未填乡镇）")
+    in_period = pd.to_datetime(df["received_date"]).dt.date >= start
+    g = df.assign(rec=in_period, clo=in_period & ~df["is_open"], op=df["is_open"], ov=df["overdue"])
+    out = g.groupby(["county_code", "township"], as_index=False).agg(
+        received=("rec", "sum"), closed=("clo", "sum"), open=("op", "sum"), overdue_open=("ov", "sum"))
+    out["closure_rate"] = [R.rate(c, r) for c, r in zip(out["closed"], out["received"], strict=True)]
+    return out
+
+
+@cached
+def key_matters(scope: Scope, week_start: dt.date, week_end: dt.date) -> pd.DataFrame:
+    """重点督办事项 as of the week's end: escalated open cases, red clues and red projects, with owners and what
+    changed since the previous week; 'new_large' marks matters new this week with >= N workers or >= X 元."""
+    rules = load_rules()
+    as_of = week_end
+    prev = week_start - dt.timedelta(days=1)
+    rows: list[dict[str, Any]] = []
+    ks = cases.uncached(scope, as_of, NO_FILTERS, True)  # type: ignore[attr-defined]
+    ks_prev = cases.uncached(scope, prev, NO_FILTERS, False)  # type: ignore[attr-defined]
+    prev_status = dict(zip(ks_prev["case_id"], ks_prev["status_at"], strict=True))
+    from huxin.vocab import CASE_STAGE_LABEL, SUPERVISION_LABEL
+    for k in ks[ks["supervision_level"].notna() | (ks["workers"] >= rules.large_workers) |
+                (ks["amount_owed"] >= rules.large_amount)].to_dict("records"):
+        new = pd.Timestamp(k["opened_date"]).date() >= week_start
+        large = (k["workers"] or 0) >= rules.large_workers or (k["amount_owed"] or 0) >= rules.large_amount
+        if not k["supervision_level"] and not (new and large):
+            continue
+        change = "本周新立案" if new else ("无变化" if prev_status.get(k["case_id"]) == k["status_at"]
+                                       else f"阶段变为{CASE_STAGE_LABEL.get(k['status'], k['status'])}")
+        rows.append({"kind": "案件", "id": k["case_id"], "county_name": k["county_name"], "name": k["employer"],
+                     "level": SUPERVISION_LABEL.get(k["supervision_level"], "重大案件"),
+                     "leader": k["leader"], "unit": k["responsible_unit"], "amount": k["amount_owed"],
+                     "workers": k["workers"], "deadline": k["due_date"], "workdays_left": k["workdays_left"],
+                     "stage": CASE_STAGE_LABEL.get(k["status"], k["status"]), "change": change,
+                     "new_large": bool(new and large)})
+    cl = clues.uncached(scope, as_of, NO_FILTERS, True, 10_000_000)  # type: ignore[attr-defined]
+    cl_prev = clues.uncached(scope, prev, NO_FILTERS, True, 10_000_000)  # type: ignore[attr-defined]
+    prev_level = dict(zip(cl_prev["clue_id"], cl_prev["warning_level"], strict=True))
+    for c in cl[cl["warning_level"] == R.RED].to_dict("records"):
+        new = pd.Timestamp(c["received_date"]).date() >= week_start
+        large = (c["workers"] or 0) >= rules.large_workers or (c["amount"] or 0) >= rules.large_amount
+        change = "本周新增" if new else ("本周升为红色" if prev_level.get(c["clue_id"]) != R.RED else "仍为红色")
+        rows.append({"kind": "线索", "id": c["clue_id"], "county_name": c["county_name"], "name": c["employer"],
+                     "level": f"红色预警：{c['warning_reasons']}", "leader": None, "unit": None,
+                     "amount": c["amount"], "workers": c["workers"], "deadline": c["due_date"],
+                     "workdays_left": c["workdays_to_due"], "stage": c["status_at"], "change": change,
+                     "new_large": bool(new and large)})
+    pj = projects.uncached(scope, as_of, NO_FILTERS, True)  # type: ignore[attr-defined]
+    for p in pj[pj["warning_level"] == R.RED].to_dict("records"):
+        rows.append({"kind": "项目", "id": p["project_id"], "county_name": p["county_name"], "name": p["name"],
+                     "level": f"红色预警：{p['warning_reasons']}", "leader": None, "unit": p["contractor"],
+                     "amount": p["amount_owed"], "workers": p["workers_open"], "deadline": None,
+                     "workdays_left": None, "stage": "停工" if p["status"] == "suspended" else "在建",
+                     "change": "", "new_large": False})
+    out = pd.DataFrame(rows, columns=["kind", "id", "county_name", "name", "level", "leader", "unit", "amount",
+                                      "workers", "deadline", "workdays_left", "stage", "change", "new_large"])
+    order = {"案件": 0, "线索": 1, "项目": 2}
+    return out.sort_values(by=["new_large", "kind", "amount"], key=lambda s: s.map(order) if s.name == "kind" else s,
+                           ascending=[False, True, False]).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Load status (CLI `status` and the data-quality page)
+def load_status(path: Path) -> dict[str, Any]:
+    """Loads so far, rows per table, issues, freshness, and records missing from the latest ledger of their kind."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        def one(q: str, p: list[Any] | None = None) -> Any:
+            return con.execute(q, p or []).fetchall()[0][0]
+        m = dict(con.execute("SELECT key, value FROM meta").fetchall())
+        rows = {t: one(f"SELECT count(*) FROM {t}") for t in ("regions", "projects", "clues", "cases",
+                                                               "clues_history", "projects_history",
+                                                               "cases_history", "load_issues")}
+        newest = {"线索反映时间": one("SELECT max(received_date) FROM clues"),
+                  "线索办结时间": one("SELECT max(closed_date) FROM clues"),
+                  "案件立案日期": one("SELECT max(opened_date) FROM cases"),
+                  "项目实名制更新": one("SELECT max(roster_updated_date) FROM projects")}
+        missing = {}
+        for kind, label in (("clues", "线索"), ("projects", "项目"), ("cases", "案件")):
+            n = one(f"""SELECT count(*) FROM {kind} WHERE batch_id < (SELECT max(f.batch_id) FROM load_files f
+                         WHERE f.kind = '{kind}') AND source_file NOT IN (SELECT file FROM load_files
+                         WHERE batch_id = (SELECT max(batch_id) FROM load_files WHERE kind = '{kind}'))""")
+            if n:
+                missing[label] = n
+        batches = con.execute("""SELECT b.batch_id AS 批次, b.finished_at AS 完成时间, b.command AS 命令,
+                                    f.file AS 文件, f.kind AS 类型, f.rows_in AS 数据行, f.loaded AS 导入,
+                                    f.rejected AS 拒收, f.skipped_summary AS 合计行, f.warnings AS 警告
+                                 FROM load_batches b JOIN load_files f USING (batch_id)
+                                 ORDER BY b.batch_id DESC, f.file LIMIT 50""").df()
+        issues = con.execute("""SELECT batch_id AS 批次, file AS 文件, sheet AS 工作表, row_number AS 行,
+                                   column_name AS 列, value AS 值, severity AS 级别, reason AS 原因
+                                FROM load_issues ORDER BY batch_id DESC, severity, file, row_number""").df()
+        return {"scope_name": m.get("scope_name", ""), "is_demo": m.get("is_demo") == "1",
+                "last_load": m.get("last_load"), "rows": rows, "newest": newest,
+                "rejected": one("SELECT count(*) FROM load_issues WHERE severity = 'error'"),
+                "warnings": one("SELECT count(*) FROM load_issues WHERE severity = 'warning'"),
+                "missing_from_latest": missing, "batches": batches, "issues": issues}
+    finally:
+        con.close()
+
+
+@cached
+def load_issues(limit: int = 2000) -> pd.DataFrame:
+    return query("""SELECT batch_id, file, sheet, row_number, column_name, value, severity, reason
+                    FROM load_issues ORDER BY batch_id DESC, severity, file, row_number LIMIT $limit""",
+                 {"limit": limit})

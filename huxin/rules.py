@@ -1,0 +1,347 @@
+"""Domain rules as pure functions: rates, warning levels with reasons, county scores and ranks, the Spring Festival
+projection. No database and no Streamlit here: inputs are numbers, dates or small DataFrames of per-county counts
+(the data layer aggregates millions of rows in DuckDB first), outputs are what pages, exports and the CLI show.
+
+Every function follows shared/domain.md; defaults come from config/rules.toml (huxin.config.Rules).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from huxin.config import Rules
+from huxin.vocab import CORE_SAFEGUARDS, SAFEGUARDS
+from huxin.workdays import WorkCalendar
+
+RED, ORANGE, YELLOW, BLUE = "红", "橙", "黄", "蓝"
+CLEARED, ON_PACE, AT_RISK, BEHIND = "已清零", "按期", "有风险", "滞后"
+
+
+def rate(numerator: float, denominator: float) -> float | None:
+    """A rate with a zero denominator is None (shown as 「—」), never 0 or 100 %."""
+    return None if not denominator else numerator / denominator
+
+
+# ---------------------------------------------------------------------------------------------
+# Clue warnings
+@dataclass(frozen=True)
+class Warning:
+    level: str | None
+    reasons: tuple[str, ...] = ()
+
+
+def clue_warning(workdays_to_due: int, overdue: bool, workers: int | None, amount: float | None,
+                 government_project: bool, rules: Rules) -> Warning:
+    """Warning level of one open clue.
+
+    workdays_to_due: ordinal(due) - ordinal(as_of) — working days from D until the due date (negative once late);
+    overdue: D is later than the due date (a clue can be overdue with 0 working days late, e.g. due Friday, D Saturday).
+    """
+    r = rules.clue_warning
+    reasons: list[str] = []
+    level: str | None = None
+    late_wd = -workdays_to_due if overdue else 0
+    red = False
+    if overdue and late_wd > r.red_overdue_workdays:
+        reasons.append(f"超期 {late_wd} 个工作日（超过 {r.red_overdue_workdays} 个工作日）")
+        red = True
+    if workers is not None and workers >= r.red_workers:
+        reasons.append(f"涉及 {workers} 人（≥{r.red_workers} 人）")
+        red = True
+    if amount is not None and amount >= r.red_amount:
+        reasons.append(f"涉及金额 {amount / 10000:,.1f} 万元（≥{r.red_amount / 10000:,.0f} 万元）")
+        red = True
+    if government_project and r.red_government_project:
+        reasons.append("政府投资项目")
+        red = True
+    if red:
+        level = RED
+    elif overdue:
+        level = ORANGE
+        reasons.append(f"已超期（超期 {late_wd} 个工作日）" if late_wd else "已超过办结时限")
+    elif workdays_to_due <= r.yellow_within_workdays:
+        level = YELLOW
+        reasons.append("今天到期" if workdays_to_due <= 0 else f"{workdays_to_due} 个工作日内到期")
+    elif workdays_to_due <= r.blue_within_workdays:
+        level = BLUE
+        reasons.append(f"{workdays_to_due} 个工作日内到期")
+    if red and overdue and late_wd <= r.red_overdue_workdays:
+        reasons.append("已超期")
+    return Warning(level, tuple(reasons))
+
+
+def clue_warning_frame(df: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """Vectorised clue_warning over columns workdays_to_due, overdue, workers, amount, government_project.
+
+    Returns the frame with columns warning_level and warning_reasons (same results as the scalar function; the tests
+    check this). Levels are vectorised; reasons are only built for rows that have a level.
+    """
+    r = rules.clue_warning
+    wtd = df["workdays_to_due"].to_numpy(dtype="int64")
+    overdue = df["overdue"].to_numpy(dtype=bool)
+    workers = pd.to_numeric(df["workers"], errors="coerce").to_numpy(dtype="float64")
+    amount = pd.to_numeric(df["amount"], errors="coerce").to_numpy(dtype="float64")
+    gov = df["government_project"].fillna(False).to_numpy(dtype=bool) & r.red_government_project
+    late = np.where(overdue, -wtd, 0)
+    red = (overdue & (late > r.red_overdue_workdays)) | (np.nan_to_num(workers, nan=-1) >= r.red_workers) | \
+        (np.nan_to_num(amount, nan=-1) >= r.red_amount) | gov
+    level = np.select([red, overdue, wtd <= r.yellow_within_workdays, wtd <= r.blue_within_workdays],
+                      [RED, ORANGE, YELLOW, BLUE], default="")
+    out = df.copy()
+    out["warning_level"] = pd.Series(level, index=df.index).replace("", None)
+    reasons = pd.Series([()] * len(df), index=df.index, dtype=object)
+    has = np.flatnonzero(level != "")
+    if len(has):
+        reasons.iloc[has] = [
+            clue_warning(int(wtd[i]), bool(overdue[i]), None if np.isnan(workers[i]) else int(workers[i]),
+                         None if np.isnan(amount[i]) else float(amount[i]), bool(gov[i]), rules).reasons
+            for i in has]
+    out["warning_reasons"] = reasons.map(lambda t: "；".join(t))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Project warnings
+def project_risk(missing_core: list[str], open_clues: int, clues_90d: int, repeat_clues: int, suspended: bool,
+                 amount_owed: float, rules: Rules) -> tuple[float, Warning]:
+    """Risk score and level of one project; missing_core are UI labels of missing core safeguards."""
+    p = rules.project_warning
+    parts: list[tuple[float, str]] = []
+    if missing_core:
+        parts.append((p.points_per_missing_core_safeguard * len(missing_core), f"未落实：{'、'.join(missing_core)}"))
+    if open_clues:
+        parts.append((p.points_per_open_clue * open_clues, f"未办结线索 {open_clues} 条"))
+    if clues_90d:
+        parts.append((p.points_per_clue_90d * clues_90d, f"近 90 天线索 {clues_90d} 条"))
+    if repeat_clues:
+        parts.append((p.points_per_repeat_clue * repeat_clues, f"重复反映 {repeat_clues} 条"))
+    if suspended:
+        parts.append((p.points_suspended, "项目停工"))
+    if amount_owed and amount_owed > 0:
+        pts = min(p.points_per_100k_owed * amount_owed / 100_000, p.max_owed_points)
+        parts.append((pts, f"欠薪金额 {amount_owed / 10000:,.1f} 万元"))
+    score = round(sum(x for x, _ in parts), 1)
+    level = None
+    for lv, threshold in ((RED, p.red), (ORANGE, p.orange), (YELLOW, p.yellow), (BLUE, p.blue)):
+        if score >= threshold:
+            level = lv
+            break
+    return score, Warning(level, tuple(f"{txt}（{pts:g} 分）" for pts, txt in parts) if level else ())
+
+
+def project_warning_frame(df: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """Adds missing_safeguards, risk_score, warning_level, warning_reasons to a projects frame with columns
+    of SAFEGUARDS plus open_clues, clues_90d, repeat_clues, status, amount_owed."""
+    out = df.copy()
+    missing_core = [[SAFEGUARDS[c] for c in CORE_SAFEGUARDS if not bool(row.get(c) is True)]
+                    for row in df[list(CORE_SAFEGUARDS)].to_dict("records")]
+    all_missing = [[SAFEGUARDS[c] for c in SAFEGUARDS if not bool(row.get(c) is True)]
+                   for row in df[list(SAFEGUARDS)].to_dict("records")]
+    scores, levels, reasons = [], [], []
+    for mc, oc, c90, rep, st, owed in zip(missing_core, df["open_clues"], df["clues_90d"], df["repeat_clues"],
+                                          df["status"], df["amount_owed"], strict=True):
+        s, w = project_risk(mc, int(oc or 0), int(c90 or 0), int(rep or 0), st == "suspended",
+                            float(owed or 0), rules)
+        scores.append(s)
+        levels.append(w.level)
+        reasons.append("；".join(w.reasons))
+    out["missing_safeguards"] = ["、".join(m) for m in all_missing]
+    out["risk_score"] = scores
+    out["warning_level"] = levels
+    out["warning_reasons"] = reasons
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Spring Festival clearing
+@dataclass(frozen=True)
+class Projection:
+    open_stock: int
+    working_days_left: int
+    required_pace: float | None      # per working day; None when no working day is left
+    actual_pace: float | None        # net decrease per working day over the window; None without a window
+    projected_date: dt.date | None   # None when cleared or when the pace is <= 0
+    status: str
+    late_days: int | None            # projected_date - deadline in calendar days (None when no projection)
+
+
+def projection(open_stock: int, stock_window_start: int | None, window_workdays: int, as_of: dt.date,
+               deadline: dt.date, cal: WorkCalendar, rules: Rules) -> Projection:
+    """Projected clearing date at the actual pace and the status 已清零 / 按期 / 有风险 / 滞后.
+
+    actual pace = (stock window_workdays working days ago - stock now) / window_workdays;
+    projected date = the ceil(stock / pace)-th working day after as_of; never when pace <= 0.
+    """
+    wd_left = max(cal.workdays_between(as_of, deadline), 0)
+    required = rate(open_stock, wd_left) if open_stock else 0.0
+    actual = None if stock_window_start is None else (stock_window_start - open_stock) / window_workdays
+    if open_stock <= 0:
+        return Projection(0, wd_left, 0.0, actual, None, CLEARED, None)
+    projected = None
+    if actual is not None and actual > 0:
+        projected = cal.add_workdays(as_of, max(1, math.ceil(open_stock / actual - 1e-9)))
+    if projected is None:
+        return Projection(open_stock, wd_left, required, actual, None, BEHIND, None)
+    late = (projected - deadline).days
+    status = ON_PACE if late <= 0 else AT_RISK if late <= rules.risk_days else BEHIND
+    return Projection(open_stock, wd_left, required, actual, projected, status, late)
+
+
+def ideal_line(start: dt.date, stock_at_start: int, deadline: dt.date, days: list[dt.date]) -> list[float]:
+    """Open stock at the campaign start falling linearly (calendar days) to 0 on the deadline."""
+    total = max((deadline - start).days, 1)
+    return [max(stock_at_start * (1 - (d - start).days / total), 0.0) for d in days]
+
+
+# ---------------------------------------------------------------------------------------------
+# County warning, score, rank
+def county_warning(overdue_open: int, open_stock: int, proj: Projection | None, rules: Rules) -> Warning:
+    r = rules.county_warning
+    reasons: list[str] = []
+    late_red = False
+    late_orange = False
+    if proj is not None and open_stock > 0:
+        if proj.projected_date is None:
+            reasons.append("近期无净办结，无法预计清零日期")
+            late_red = True
+        elif proj.late_days is not None and proj.late_days > 0:
+            reasons.append(f"预计 {proj.projected_date:%m月%d日} 清零，晚于期限 {proj.late_days} 天")
+            late_red = proj.late_days > r.red_late_days
+            late_orange = True
+    if overdue_open:
+        reasons.insert(0, f"超期未办结 {overdue_open} 条")
+    if overdue_open >= r.red_overdue or late_red:
+        return Warning(RED, tuple(reasons))
+    if overdue_open >= r.orange_overdue or late_orange:
+        return Warning(ORANGE, tuple(reasons))
+    if overdue_open >= r.yellow_overdue:
+        return Warning(YELLOW, tuple(reasons))
+    if open_stock > 0:
+        return Warning(BLUE, (f"存量 {open_stock} 件，按期推进",))
+    return Warning(None, ())
+
+
+@dataclass(frozen=True)
+class ScoreItem:
+    key: str
+    label: str
+    points: float
+    max_points: float
+    figure: str        # the underlying numbers, for the hover ("办结 95 / 受理 100")
+    formula: str
+
+
+@dataclass(frozen=True)
+class Score:
+    total: float
+    grade: str
+    items: tuple[ScoreItem, ...] = field(default_factory=tuple)
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{x:.1%}"
+
+
+def county_score(received: int, closed: int, closed_on_time: int, overdue_open: int, open_clues: int,
+                 open_stock: int, open_stock_at_start: int, active_projects: int, projects_all_core: int,
+                 repeat_clues: int, rules: Rules) -> Score:
+    """考核-style 100-point score (domain.md). An item whose denominator is zero earns its full points."""
+    w = rules.score
+
+    def part(weight: float, ratio: float | None) -> float:
+        return weight if ratio is None else weight * ratio
+
+    cr = rate(closed, received)
+    otr = rate(closed_on_time, closed)
+    ovr = rate(overdue_open, open_clues)
+    prog = None if not open_stock_at_start else min(max(1 - open_stock / open_stock_at_start, 0.0), 1.0)
+    sg = rate(projects_all_core, active_projects)
+    rr = rate(repeat_clues, received)
+    items = (
+        ScoreItem("closure_rate", "办结率", part(w.closure_rate, cr), w.closure_rate,
+                  f"办结 {closed} / 受理 {received} = {_pct(cr)}", f"{w.closure_rate:g} × 办结率"),
+        ScoreItem("on_time_rate", "按期办结率", part(w.on_time_rate, otr), w.on_time_rate,
+                  f"按期办结 {closed_on_time} / 办结 {closed} = {_pct(otr)}", f"{w.on_time_rate:g} × 按期办结率"),
+        ScoreItem("overdue", "超期未办结", part(w.overdue, None if ovr is None else 1 - ovr), w.overdue,
+                  f"超期未办结 {overdue_open} / 未办结线索 {open_clues}", f"{w.overdue:g} × (1 − 超期未办结 ÷ 未办结线索)"),
+        ScoreItem("clearing_progress", "存量清零进度", part(w.clearing_progress, prog), w.clearing_progress,
+                  f"存量 {open_stock} / 行动开始时存量 {open_stock_at_start}",
+                  f"{w.clearing_progress:g} × clamp(1 − 存量 ÷ 行动开始时存量, 0, 1)"),
+        ScoreItem("safeguards", "制度落实率", part(w.safeguards, sg), w.safeguards,
+                  f"五项制度全落实项目 {projects_all_core} / 在建项目 {active_projects} = {_pct(sg)}",
+                  f"{w.safeguards:g} × 五项制度全部落实的在建项目占比"),
+        ScoreItem("repeat", "重复反映率", part(w.repeat, None if rr is None else 1 - rr), w.repeat,
+                  f"重复反映 {repeat_clues} / 受理 {received} = {_pct(rr)}", f"{w.repeat:g} × (1 − 重复反映率)"),
+    )
+    total = round(sum(i.points for i in items) + 1e-9, 1)
+    return Score(total, grade(total, rules), items)
+
+
+def grade(total: float, rules: Rules) -> str:
+    w = rules.score
+    return "A" if total >= w.grade_a else "B" if total >= w.grade_b else "C" if total >= w.grade_c else "D"
+
+
+def competition_rank(scores: list[float]) -> list[int]:
+    """Rank 1 is best; ties share a rank and the next rank skips (1, 1, 3)."""
+    return [1 + sum(1 for o in scores if o > s) for s in scores]
+
+
+# Columns of the per-county aggregate frame (huxin.data.county_aggregates) this module consumes.
+AGG_COLUMNS = ("received", "closed", "closed_on_time", "overdue_open", "open_clues", "open_cases", "open_stock",
+               "open_stock_at_start", "active_projects", "projects_all_core", "repeat_clues", "cases_opened",
+               "amount_owed", "amount_recovered", "workers_involved", "stock_window_start")
+
+
+def county_table(agg: pd.DataFrame, prev_agg: pd.DataFrame | None, as_of: dt.date, deadline: dt.date,
+                 cal: WorkCalendar, rules: Rules) -> pd.DataFrame:
+    """The league table: one row per county with rates, score, grade, rank, rank change, warning and projection.
+
+    agg / prev_agg: per-county counts as of D and as of D-7 (columns code, name and AGG_COLUMNS).
+    """
+    rows = []
+    for r in agg.to_dict("records"):
+        proj = projection(int(r["open_stock"]), None if pd.isna(r["stock_window_start"]) else
+                          int(r["stock_window_start"]), rules.pace_window_workdays, as_of, deadline, cal, rules)
+        sc = county_score(int(r["received"]), int(r["closed"]), int(r["closed_on_time"]), int(r["overdue_open"]),
+                          int(r["open_clues"]), int(r["open_stock"]), int(r["open_stock_at_start"]),
+                          int(r["active_projects"]), int(r["projects_all_core"]), int(r["repeat_clues"]), rules)
+        wn = county_warning(int(r["overdue_open"]), int(r["open_stock"]), proj, rules)
+        rows.append({
+            **r,
+            "closure_rate": rate(r["closed"], r["received"]),
+            "on_time_rate": rate(r["closed_on_time"], r["closed"]),
+            "repeat_rate": rate(r["repeat_clues"], r["received"]),
+            "safeguard_rate": rate(r["projects_all_core"], r["active_projects"]),
+            "score": sc.total, "grade": sc.grade,
+            **{f"pts_{i.key}": i.points for i in sc.items},
+            "score_detail": "\n".join(f"{i.label} {i.points:.1f}/{i.max_points:g}：{i.figure}（{i.formula}）"
+                                      for i in sc.items),
+            "warning_level": wn.level, "warning_reasons": "；".join(wn.reasons),
+            "required_pace": proj.required_pace, "actual_pace": proj.actual_pace,
+            "projected_clear_date": proj.projected_date, "clear_status": proj.status,
+            "working_days_left": proj.working_days_left,
+        })
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return out
+    out["rank"] = competition_rank(out["score"].tolist())
+    out["rank_change"] = None
+    if prev_agg is not None and not prev_agg.empty:
+        prev_scores = [county_score(int(r["received"]), int(r["closed"]), int(r["closed_on_time"]),
+                                    int(r["overdue_open"]), int(r["open_clues"]), int(r["open_stock"]),
+                                    int(r["open_stock_at_start"]), int(r["active_projects"]),
+                                    int(r["projects_all_core"]), int(r["repeat_clues"]), rules).total
+                       for r in prev_agg.to_dict("records")]
+        prev_rank = dict(zip(prev_agg["code"], competition_rank(prev_scores), strict=True))
+        # positive = moved up (e.g. from 5th to 3rd is +2)
+        out["rank_change"] = [prev_rank.get(c) - rk if c in prev_rank else None
+                              for c, rk in zip(out["code"], out["rank"], strict=True)]
+    out["is_last"] = out["rank"] == out["rank"].max()
+    if len(out) == 1:
+        out["is_last"] = False
+    return out.sort_values(["rank", "code"]).reset_index(drop=True)
