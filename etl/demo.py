@@ -374,7 +374,7 @@ class _Calendar:
         return self.cum[b] - self.cum[a]
 
     def date_str(self, day: np.ndarray, null: np.ndarray | None = None) -> pa.Array:
-        arr = pa.array(self.dates[np.clip(day, 0, len(self.dates) - 1)], pa.date32(), mask=null)
+        arr = pa.array(np.datetime64(self.start, "D") + np.asarray(day, dtype=np.int64), pa.date32(), mask=null)
         return pc.cast(arr, pa.string())
 
     def day_weights(self, days: np.ndarray) -> np.ndarray:
@@ -598,7 +598,7 @@ class _Context:
         self.miss_mult = np.where(self.lagging, 3.0, np.where(self.exemplary, 0.25, rng.lognormal(0, 0.25, self.n)))
         self.case_mult = np.where(self.lagging, 1.9, np.where(self.exemplary, 0.6, rng.lognormal(0, 0.15, self.n)))
         self.constr_share = np.clip(0.6 + rng.normal(0, 0.04, self.n), 0.48, 0.72)
-        size = rng.lognormal(0, 0.35, self.n)
+        size = np.clip(rng.lognormal(0, 0.3, self.n), 0.6, 1.6)
         clue_w = size * np.where(self.lagging, 1.5, np.where(self.exemplary, 0.85, 1.0))
         totals = SCALES[scale]
         self.n_clues = _split_total(totals["clues"], clue_w)
@@ -721,7 +721,7 @@ def _gen_projects(ctx: _Context, comp: _Companies, county: np.ndarray, seq: np.n
     status[u < 0.14] = 2                              # 竣工
     status[(u >= 0.20) & (u < 0.20 + stop_p)] = 1     # 停工
     # popularity weight: heavy tail, a few problem projects
-    w = rng.lognormal(0.0, 1.0, n) * np.array([1.0, 1.6, 0.6, 0.05])[status]
+    w = np.minimum(rng.lognormal(0.0, 0.8, n), 8.0) * np.array([1.0, 1.5, 0.6, 0.05])[status]
     problem = np.zeros(n, bool)
     if with_weights and n:
         n_prob = max(3, int(round(n * 0.008)))
@@ -729,7 +729,7 @@ def _gen_projects(ctx: _Context, comp: _Companies, county: np.ndarray, seq: np.n
         bias = np.where(lag[cand], 3.0, 1.0)
         pick = rng.choice(cand, min(n_prob, len(cand)), replace=False, p=bias / bias.sum())
         problem[pick] = True
-        w[pick] *= 25
+        w[pick] = rng.uniform(10, 25, len(pick))
         status[pick[rng.random(len(pick)) < 0.4]] = 1
     # names
     town = _segment_pick(rng, ctx.town_start[county], ctx.town_len[county])
@@ -895,10 +895,10 @@ def _gen_clues(ctx: _Context, comp: _Companies, proj: _Projects, c_lo: int, c_hi
                     _segment_pick(rng, ctx.town_start[county], ctx.town_len[county]))
     source = _choice(rng, n, _SOURCE_P)
     # workers and amounts (long-tailed)
-    big = rng.random(n) < np.where(constr, 0.06, 0.015)
+    big = rng.random(n) < np.where(constr, 0.05, 0.012)
     workers = np.where(big, np.round(np.exp(rng.uniform(np.log(30), np.log(200), n))),
                        np.clip(np.round(rng.lognormal(np.where(constr, 1.2, 0.7), 0.8, n)), 1, 29)).astype(np.int64)
-    per_capita = rng.lognormal(np.where(constr, np.log(11000), np.log(7000)), 0.6, n)
+    per_capita = rng.lognormal(np.where(constr, np.log(11000), np.log(7000)) - np.where(big, 0.6, 0.0), 0.55, n)
     amount = _round_money(rng, workers * per_capita)
     # closing
     lag = np.ceil(rng.lognormal(np.log(5.5), 0.45, n) * ctx.lag_mult[county]).astype(np.int64)
@@ -1047,7 +1047,7 @@ def _gen_cases(ctx: _Context, comp: _Companies, proj: _Projects, clues: dict, c_
     title_idx = rng.integers(0, 2, n)
     titles = np.where(sup == 2, np.where(title_idx == 0, "常务副" + kinds + "长", kinds + "长"),
                       np.where(sup == 1, "副" + kinds + "长",
-                               np.where(title_idx == 0, "副" + kinds + "长", kinds.astype(str) + "人社局局长")))
+                               np.where(title_idx == 0, "副" + kinds + "长", np.array(ctx.raw_names, dtype=object)[county] + "人社局局长")))
     leader = _join(pa.array(titles.astype(str), pa.string()), " ",
                    _take(_SURNAMES, _choice(rng, n, _SURNAME_P)), "某某")
     has_sector = project >= 0
@@ -1148,6 +1148,8 @@ def _fmt_date(rng: np.random.Generator, d: dt.date, style: int) -> str:
 
 
 def _fmt_amount(value: int, style: int) -> str:
+    if value == 0:
+        return "0"
     if style == 1:
         return f"{value:,}"
     if style == 2:

@@ -932,15 +932,6 @@ def parse_count_column(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 _ISO_DATETIME_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2})?)?$"
 
 
-# Digit positions in "YYYY-MM-DD HH:MM:SS" and the weights that turn them into six numbers.
-_ISO_DIGIT_POS = np.array([0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18])
-_ISO_DIGIT_WEIGHTS = np.zeros((14, 6), dtype=np.int32)
-_ISO_DIGIT_WEIGHTS[0:4, 0] = (1000, 100, 10, 1)
-for _k in range(5):
-    _ISO_DIGIT_WEIGHTS[4 + 2 * _k: 6 + 2 * _k, 1 + _k] = (10, 1)
-del _k
-
-
 def _fixed_width_bytes(strings: pa.Array, width: int) -> np.ndarray:
     """(n, width) uint8 view of an ASCII large_string array whose strings all have `width` bytes."""
     _, offsets_buf, data_buf = strings.buffers()
@@ -969,8 +960,9 @@ def _iso_dates(strings: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     # they form a fixed-width byte matrix.
     subset = strings if len(idx) == len(strings) else strings.take(pa.array(idx))
     raw = _fixed_width_bytes(pc.utf8_rpad(subset, 19, "0").cast(pa.large_string()), 19)
-    digits = raw[:, _ISO_DIGIT_POS].astype(np.int32) - ord("0")
-    y, m, d, hh, mm, ss = (digits @ _ISO_DIGIT_WEIGHTS).T
+    c = np.ascontiguousarray(raw.T).astype(np.int32) - ord("0")  # one row per character position
+    y = c[0] * 1000 + c[1] * 100 + c[2] * 10 + c[3]
+    m, d, hh, mm, ss = (c[i] * 10 + c[i + 1] for i in (5, 8, 11, 14, 17))
     good = (y >= YEAR_MIN) & (y <= YEAR_MAX) & (m >= 1) & (m <= 12) & (d >= 1)
     month = ((y - 1970) * 12 + np.clip(m, 1, 12) - 1).astype("datetime64[M]")
     first = month.astype("datetime64[D]")

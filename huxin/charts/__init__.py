@@ -1,0 +1,1 @@
+"""Pure chart and map builders (-> go.Figure / pdk.Deck), tested without Streamlit."""

@@ -1,0 +1,165 @@
+"""Shared page furniture: header with 演示数据 badge and 数据截至, the as-of picker, presentation mode, stamps and
+export buttons. Pages call ``ctx = ui.page("weekly", "周调度")`` first and then lay out content only.
+
+Ledger text (employer, project names, notes) is only ever shown through st.dataframe / st.text / st.caption with
+plain strings — never through Markdown or HTML — so a name like ``<img src=x onerror=...>`` or ``**粗体**`` shows
+literally. The only HTML here is our own CSS, with no data in it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from huxin import audit, auth, data
+from huxin.config import Rules, load_rules
+from huxin.exports import stamp_lines, to_csv, to_excel
+
+PRESENT_CSS = """
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
+[data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"],
+.stDeployButton, footer, [data-testid="stSidebarNav"] {display: none !important;}
+.block-container, [data-testid="stMainBlockContainer"] {max-width: 1920px !important; width: 1920px !important;
+    padding: 1.2rem 2.5rem !important;}
+html, body, [data-testid="stAppViewContainer"] {font-size: 22px;}
+[data-testid="stMetricValue"] {font-size: 3.2rem !important;}
+[data-testid="stMetricLabel"] p {font-size: 1.3rem !important;}
+.present-hide {display: none !important;}
+[data-testid="stWidgetLabel"], [data-testid="stDateInput"], [data-testid="stSelectbox"],
+[data-testid="stMultiSelect"], [data-testid="stDownloadButton"], [data-testid="stButton"],
+[data-testid="stRadio"], [data-testid="stTextInput"], [data-testid="stSlider"], [data-testid="stToggle"],
+[data-testid="stCheckbox"], [data-testid="stExpander"] {display: none !important;}
+</style>
+"""
+BASE_CSS = """
+<style>
+[data-testid="stMetricValue"] {font-size: 2.2rem;}
+.block-container {padding-top: 2.2rem;}
+</style>
+"""
+
+
+@dataclass
+class PageContext:
+    key: str
+    title: str
+    user: auth.User
+    scope: data.Scope
+    as_of: dt.date
+    present: bool
+    rules: Rules
+    context: data.Context
+
+    def stamp(self, filters: str = "无", title: str = "") -> list[str]:
+        return stamp_lines(self.as_of, filters, self.scope.label or self.user.role_label, title)
+
+    def stamp_text(self, filters: str = "无") -> str:
+        return "　｜　".join(self.stamp(filters))
+
+
+def is_present() -> bool:
+    return st.query_params.get("mode") == "present" or bool(st.session_state.get("present_toggle"))
+
+
+def _as_of_default() -> dt.date:
+    q = st.query_params.get("as_of")
+    if q:
+        try:
+            return dt.date.fromisoformat(q)
+        except ValueError:
+            st.warning(f"网址中的 as_of 参数不是日期（{q}），已改用今天。")
+    return dt.date.today()
+
+
+def page(key: str, title: str, show_as_of: bool = True) -> PageContext:
+    """Header, permission check, sidebar controls. Stops the script when the user may not see this page."""
+    user: auth.User = st.session_state.get("user") or auth.current_user()
+    if key not in auth.pages_for(user.role):
+        st.error("您的角色无权查看此页面。")
+        st.stop()
+    present = is_present()
+    st.markdown(PRESENT_CSS if present else BASE_CSS, unsafe_allow_html=True)
+    if "as_of" not in st.session_state:
+        st.session_state["as_of"] = _as_of_default()
+    unmask = False
+    with st.sidebar:
+        if show_as_of:
+            st.date_input("数据截至（可回放历史）", key="as_of", format="YYYY-MM-DD",
+                          help="所有指标都按这一天计算，可选择过去的日期重现当时的调度会数据。")
+        st.toggle("演示模式（投影/截图）", key="present_toggle", help="隐藏侧栏和控件、放大字号、16:9 版式。"
+                  "也可在网址后加 ?mode=present。")
+        if user.can_unmask:
+            unmask = st.toggle("显示个人信息（记录审计日志）", key="unmask_toggle")
+            if unmask and not st.session_state.get("_unmask_logged"):
+                audit.audit("unmask", user.name, role=user.role, page=key)
+                st.session_state["_unmask_logged"] = True
+            if not unmask:
+                st.session_state["_unmask_logged"] = False
+    as_of: dt.date = st.session_state["as_of"]
+    scope = user.scope(unmask)
+    ctx = data.context(as_of)
+    pc = PageContext(key, title, user, scope, as_of, present, load_rules(), ctx)
+    header(pc)
+    return pc
+
+
+def header(pc: PageContext) -> None:
+    cols = st.columns([6, 2]) if not pc.present else st.columns([8, 2])
+    with cols[0]:
+        st.title(pc.title)
+    with cols[1]:
+        if data.is_demo():
+            st.badge("演示数据", icon=":material/science:", color="orange")
+        if pc.scope.counties is not None:
+            names = data.regions(pc.scope)["name"].tolist()
+            st.badge(f"范围：{'、'.join(names) or '无'}", color="blue")
+    fr = data.freshness()
+    last = fr["last_load"].strftime("%Y-%m-%d %H:%M") if fr["last_load"] else "无"
+    st.caption(f"数据截至 {pc.as_of:%Y年%m月%d日}（台账最新记录 {fr['data_as_of'] or '—'}），最近导入 {last}"
+               f"　｜　{data.scope_name()}　｜　内部资料 注意保密")
+    for w in pc.context.calendar_warnings:
+        st.warning(w, icon=":material/event_busy:")
+
+
+def fmt_rate(x: Any) -> str:
+    return "—" if x is None or (isinstance(x, float) and pd.isna(x)) else f"{x:.1%}"
+
+
+def fmt_wan(x: Any) -> str:
+    """元 -> 万元 text."""
+    return "—" if x is None or pd.isna(x) else f"{x / 10000:,.1f} 万元"
+
+
+def delta(now: float | None, before: float | None, pct: bool = False) -> str | None:
+    if now is None or before is None or pd.isna(now) or pd.isna(before):
+        return None
+    d = now - before
+    return f"{d:+.1%}" if pct else f"{d:+,.0f}"
+
+
+def download_table(pc: PageContext, name: str, df: pd.DataFrame, filters: str = "无", key: str | None = None,
+                   sheets: dict[str, pd.DataFrame] | None = None) -> None:
+    """Excel and CSV downloads with the stamp; each export is written to the audit log."""
+    if pc.present:
+        return
+    stamp = pc.stamp(filters, title=name)
+    c1, c2 = st.columns(2)
+    k = key or name
+    xlsx = to_excel(sheets or {name: df}, stamp)
+    log = {"user": pc.user.name, "role": pc.user.role, "page": pc.key, "table": name, "as_of": str(pc.as_of),
+           "filters": filters, "scope": pc.scope.label or "全部", "rows": len(df), "unmasked": pc.scope.unmask}
+    c1.download_button("导出 Excel", xlsx, file_name=f"{name}_{pc.as_of:%Y%m%d}.xlsx", key=f"x_{k}",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       on_click=log_export, kwargs={**log, "format": "xlsx"}, icon=":material/table_view:")
+    c2.download_button("导出 CSV", to_csv(df, stamp), file_name=f"{name}_{pc.as_of:%Y%m%d}.csv", key=f"c_{k}",
+                       mime="text/csv", on_click=log_export, kwargs={**log, "format": "csv"},
+                       icon=":material/download:")
+
+
+def log_export(user: str, **fields: Any) -> None:
+    """Download-button callback: who exported what, with which scope and filters."""
+    audit.audit("export", user, **fields)
