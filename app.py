@@ -71,6 +71,7 @@ def home() -> None:
 
 def main() -> None:
     ensure_database()
+    data.begin_run()
     user = auth.current_user()
     st.session_state["user"] = user
     allowed = auth.pages_for(user.role)

@@ -447,44 +447,49 @@ def _convert_coords(lon: np.ndarray, lat: np.ndarray, system: np.ndarray) -> tup
 
 # --- vectorised code builders ---------------------------------------------------------------
 def _digits(values: np.ndarray, width: int) -> np.ndarray:
-    """(n, width) matrix of the decimal digits of non-negative integers."""
-    v = np.asarray(values, dtype=np.int64)[:, None]
+    """(n, width) uint8 matrix of the decimal digits of non-negative integers (few distinct values)."""
+    u, inv = np.unique(np.asarray(values, dtype=np.int64), return_inverse=True)
     pw = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
-    return (v // pw) % 10
+    return ((u[:, None] // pw) % 10).astype(np.uint8)[inv.ravel()]
 
 
-def _matrix_to_str(codes: np.ndarray) -> np.ndarray:
-    """(n, w) matrix of ASCII codes -> numpy array of str."""
-    codes = np.ascontiguousarray(codes.astype(np.uint8))
-    return codes.view(f"S{codes.shape[1]}").ravel().astype(str)
+def _ascii_strings(mat: np.ndarray) -> pa.Array:
+    """(n, w) matrix of ASCII codes -> pyarrow string array of n strings of width w (no copy per row)."""
+    mat = np.ascontiguousarray(mat, dtype=np.uint8)
+    n, w = mat.shape
+    offsets = np.arange(0, (n + 1) * w, w, dtype=np.int32)
+    return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(mat)])
 
 
-def _credit_codes(rng: np.random.Generator, region: np.ndarray, kind: str = "91") -> np.ndarray:
-    """Valid unified social credit codes: kind (91 enterprise, 92 individual) + region + org code + check."""
+_USCI_ASCII = np.frombuffer(_USCI_CHARSET.encode(), dtype=np.uint8)
+# GB 11714 value of each USCI character (digits 0-9, letters A=10 .. Z=35)
+_GB11714_VALUE = np.where(_USCI_ASCII >= 65, _USCI_ASCII.astype(np.int32) - 55, _USCI_ASCII.astype(np.int32) - 48)
+
+
+def _credit_codes(rng: np.random.Generator, region: np.ndarray, kind: str = "91") -> pa.Array:
+    """Valid unified social credit codes: kind (91 enterprise) + region + GB 11714 org code + GB 32100 check."""
     n = len(region)
-    charset = np.frombuffer(_USCI_CHARSET.encode(), dtype=np.uint8)
-    vals = np.zeros((n, 17), dtype=np.int64)
+    vals = np.empty((n, 18), dtype=np.uint8)                  # indices into the USCI charset
     vals[:, 0] = _USCI_CHARSET.index(kind[0])
     vals[:, 1] = _USCI_CHARSET.index(kind[1])
     vals[:, 2:8] = _digits(region, 6)
-    # organisation code (GB 11714): 8 body characters + its own check character.
-    new_style = rng.random(n) < 0.6                                     # "MA" + 6 characters
-    body = np.where(new_style[:, None], rng.integers(0, 31, (n, 8)), rng.integers(0, 10, (n, 8)))
-    body[new_style, 0] = _USCI_CHARSET.index("M")
-    body[new_style, 1] = _USCI_CHARSET.index("A")
-    char_of = charset[body]                                             # ASCII codes
-    # GB 11714 values: digits 0-9, letters A=10 .. Z=35
-    v11714 = np.where(char_of >= 65, char_of.astype(np.int64) - 55, char_of.astype(np.int64) - 48)
-    c = 11 - (v11714 * _ORG_WEIGHTS).sum(axis=1) % 11
-    org_check = np.where(c == 11, 0, np.where(c == 10, _USCI_CHARSET.index("X"), c))
+    # organisation code body: old style 8 digits, new style "MA" + 6 characters of the charset
+    new_style = rng.random(n) < 0.6
+    body = rng.integers(0, 10, (n, 8), dtype=np.uint8)
+    ns = np.flatnonzero(new_style)
+    body[ns] = rng.integers(0, 31, (len(ns), 8), dtype=np.uint8)
+    body[ns, 0] = _USCI_CHARSET.index("M")
+    body[ns, 1] = _USCI_CHARSET.index("A")
     vals[:, 8:16] = body
-    vals[:, 16] = org_check
-    check = (31 - (vals * _USCI_WEIGHTS).sum(axis=1) % 31) % 31
-    full = np.concatenate([vals, check[:, None]], axis=1)
-    return _matrix_to_str(charset[full])
+    c = 11 - (_GB11714_VALUE[body].astype(np.int32) @ _ORG_WEIGHTS.astype(np.int32)) % 11
+    vals[:, 16] = np.where(c == 11, 0, np.where(c == 10, _USCI_CHARSET.index("X"), c))
+    total = vals[:, :17].astype(np.int32) @ _USCI_WEIGHTS.astype(np.int32)
+    vals[:, 17] = (31 - total % 31) % 31
+    return _ascii_strings(_USCI_ASCII[vals])
 
 
-def _id_numbers(rng: np.random.Generator, region: np.ndarray, as_of: dt.date) -> np.ndarray:
+def _id_numbers(rng: np.random.Generator, region: np.ndarray, as_of: dt.date) -> pa.Array:
+    """18-digit resident ID numbers (GB 11643): region + birth date (18-60 years old) + sequence + check."""
     n = len(region)
     lo = np.datetime64(dt.date(as_of.year - 60, 1, 1), "D").astype(np.int64)
     hi = np.datetime64(dt.date(as_of.year - 18, 1, 1), "D").astype(np.int64)
@@ -492,19 +497,25 @@ def _id_numbers(rng: np.random.Generator, region: np.ndarray, as_of: dt.date) ->
     y = birth.astype("datetime64[Y]").astype(np.int64) + 1970
     m = birth.astype("datetime64[M]").astype(np.int64) % 12 + 1
     d = (birth - birth.astype("datetime64[M]")).astype(np.int64) + 1
-    ymd = y * 10000 + m * 100 + d
     seq = rng.integers(0, 1000, n)
-    body = np.concatenate([_digits(region, 6), _digits(ymd, 8), _digits(seq, 3)], axis=1)
-    r = (body * _ID_WEIGHTS).sum(axis=1) % 11
-    check = np.frombuffer(_ID_CHECK.encode(), dtype=np.uint8)[r]
-    return _matrix_to_str(np.concatenate([body + 48, check[:, None]], axis=1))
+    mat = np.empty((n, 18), dtype=np.uint8)
+    mat[:, :6] = _digits(region, 6)
+    for j, (v, p) in enumerate(((y, 1000), (y, 100), (y, 10), (y, 1), (m, 10), (m, 1), (d, 10), (d, 1),
+                                (seq, 100), (seq, 10), (seq, 1))):
+        mat[:, 6 + j] = (v // p) % 10
+    r = (mat[:, :17].astype(np.int32) @ _ID_WEIGHTS.astype(np.int32)) % 11
+    mat[:, :17] += 48
+    mat[:, 17] = np.frombuffer(_ID_CHECK.encode(), dtype=np.uint8)[r]
+    return _ascii_strings(mat)
 
 
-def _phones(rng: np.random.Generator, n: int) -> np.ndarray:
-    second = np.array([3, 5, 8, 7, 9, 6, 4])[_choice(rng, n, [0.3, 0.25, 0.3, 0.06, 0.05, 0.02, 0.02])]
-    rest = rng.integers(0, 10, (n, 9))
-    mat = np.concatenate([np.ones((n, 1), dtype=np.int64), second[:, None], rest], axis=1)
-    return _matrix_to_str(mat + 48)
+def _phones(rng: np.random.Generator, n: int) -> pa.Array:
+    mat = np.empty((n, 11), dtype=np.uint8)
+    mat[:, 0] = ord("1")
+    mat[:, 1] = np.array([3, 5, 8, 7, 9, 6, 4], dtype=np.uint8)[
+        _choice(rng, n, [0.3, 0.25, 0.3, 0.06, 0.05, 0.02, 0.02])] + 48
+    mat[:, 2:] = rng.integers(48, 58, (n, 9), dtype=np.uint8)
+    return _ascii_strings(mat)
 
 
 def _person_names(rng: np.random.Generator, n: int) -> pa.Array:
@@ -619,29 +630,33 @@ def _gen_companies(ctx: _Context) -> _Companies:
     ind_len = np.maximum(3, np.round(other[:, None] * _OTHER_INDUSTRY_P[None, :] / 3.5)).astype(np.int64)
     n_off = 4 + n // 300
 
-    # Per county: unique (brand, type) pairs in each block, a prefix kind per company.
-    county_idx, brand_idx, type_idx, type_list_id = [], [], [], []
+    # Per county: unique (brand, type) pairs in each block (an affine permutation of the combinations per
+    # county, so no per-county loop), a prefix kind per company.
     type_lists = [_GC_TYPES, _SUB_TYPES] + [_IND_TYPES[i] for i in _OTHER_INDUSTRIES]
     block_len = np.concatenate([gc_len[:, None], sub_len[:, None], ind_len], axis=1)   # (n, 8)
     # offenders first (they keep their names when deduplicating)
     off_home = rng.choice(n, n_off, replace=n_off > n)
     off_brand = rng.choice(len(_BRAND), n_off, replace=False)
     off_type = rng.integers(0, 3, n_off)  # 建筑劳务 / 劳务分包 / 建筑装饰
-    for b in range(block_len.shape[1]):
-        nt = len(type_lists[b])
+    county_idx, brand_idx, type_idx, type_list_id = [off_home], [off_brand], [off_type], [np.full(n_off, 1)]
+    for b, types in enumerate(type_lists):
+        nt = len(types)
         combos = len(_BRAND) * nt
-        for c in range(n):
-            k = int(min(block_len[c, b], combos))
-            block_len[c, b] = k
-            pick = rng.choice(combos, k, replace=False)
-            county_idx.append(np.full(k, c))
-            brand_idx.append(pick // nt)
-            type_idx.append(pick % nt)
-            type_list_id.append(np.full(k, b))
-    county_idx = np.concatenate([off_home] + county_idx)
-    brand_idx = np.concatenate([off_brand] + brand_idx)
-    type_idx = np.concatenate([off_type] + type_idx)
-    type_list_id = np.concatenate([np.full(n_off, 1)] + type_list_id)
+        block_len[:, b] = np.minimum(block_len[:, b], combos)
+        cty = np.repeat(np.arange(n), block_len[:, b])
+        i = _group_rank(cty)
+        coprime = np.array([x for x in range(1, combos) if np.gcd(x, combos) == 1])
+        stride = coprime[rng.integers(0, len(coprime), n)]
+        offset = rng.integers(0, combos, n)
+        pick = (offset[cty] + stride[cty] * i) % combos
+        county_idx.append(cty)
+        brand_idx.append(pick // nt)
+        type_idx.append(pick % nt)
+        type_list_id.append(np.full(len(cty), b))
+    county_idx = np.concatenate(county_idx)
+    brand_idx = np.concatenate(brand_idx)
+    type_idx = np.concatenate(type_idx)
+    type_list_id = np.concatenate(type_list_id)
     total = len(county_idx)
     prefix_kind = _choice(rng, total, [0.55, 0.3, 0.15])       # city / local / province
     prefix_kind[:n_off] = 2
@@ -650,21 +665,17 @@ def _gen_companies(ctx: _Context) -> _Companies:
     offsets = np.r_[0, np.cumsum([len(tl) for tl in type_lists])[:-1]]
     type_str = _take(flat_types, offsets[type_list_id] + type_idx)
     brand = _take(_BRAND, brand_idx)
-    prefixes = np.stack([np.array(ctx.city, dtype=object), np.array(ctx.local_prefix, dtype=object),
-                         np.array(ctx.prov_short, dtype=object)])                      # (3, n)
-    prefix = pa.array(prefixes[prefix_kind, county_idx], pa.string())
-    names = _join(prefix, brand, type_str)
-    # de-duplicate across counties: duplicates take their county-local prefix (unique within county)
-    np_names = np.array(names.to_pylist(), dtype=object)
-    _, first = np.unique(np_names, return_index=True)
+    prefixes = _s(ctx.city + ctx.local_prefix + ctx.prov_short)                        # kind * n + county
+    names = _join(_take(prefixes, prefix_kind * n + county_idx), brand, type_str)
+    # de-duplicate across counties: a repeated name takes its county-local prefix (unique within the county)
+    enc = names.dictionary_encode().indices.to_numpy()
+    _, first = np.unique(enc, return_index=True)
     dup = np.ones(total, bool)
     dup[first] = False
     if dup.any():
-        local = np.array(ctx.local_prefix, dtype=object)[county_idx[dup]]
-        np_names[dup] = local + np.array(brand.to_pylist(), dtype=object)[dup] + \
-            np.array(type_str.to_pylist(), dtype=object)[dup]
-        names = pa.array(np_names, pa.string())
-    codes = pa.array(_credit_codes(rng, ctx.code_int[county_idx]), pa.string())
+        local = _join(_take(prefixes, n + county_idx), brand, type_str)
+        names = pc.if_else(pa.array(dup), local, names)
+    codes = _credit_codes(rng, ctx.code_int[county_idx])
     blank = rng.random(total) < np.where(type_list_id >= 2, 0.09, 0.05)
     blank[:n_off] = False
     codes = _null_where(codes, blank)
@@ -685,7 +696,7 @@ def _gen_companies(ctx: _Context) -> _Companies:
 # --- projects ------------------------------------------------------------------------------
 @dataclass
 class _Projects:
-    table: pa.Table
+    table: pa.Table | None
     ids: pa.Array
     county: np.ndarray
     start: np.ndarray           # per county: first project index
@@ -953,8 +964,8 @@ def _gen_clues(ctx: _Context, comp: _Companies, proj: _Projects, c_lo: int, c_hi
         "解决人数": _ints(rw, open_),
         "解决金额（元）": _ints(ra, open_),
         "反映人": _null_where(_person_names(rng, n), name_null),
-        "联系电话": _null_where(pa.array(_phones(rng, n), pa.string()), phone_null),
-        "身份证号": _null_where(pa.array(_id_numbers(rng, ctx.code_int[county], ctx.as_of), pa.string()), id_null),
+        "联系电话": _null_where(_phones(rng, n), phone_null),
+        "身份证号": _null_where(_id_numbers(rng, ctx.code_int[county], ctx.as_of), id_null),
     }
     assert list(columns) == list(CLUE_HEADERS)
     aux = {"ids": ids, "county": county, "day": day, "project": project, "emp": emp, "workers": workers,
@@ -1183,8 +1194,8 @@ def _write_12345(ctx: _Context, comp: _Companies, proj: _Projects, path: Path) -
     reasons = {"missing_employer": "被反映单位为空", "unknown_county": "所属地区“火星区”不存在",
                "closed_without_date": "已办结但无办结时间"}
     names = _person_names(rng, n).to_pylist()
-    phones = _phones(rng, n)
-    idn = _id_numbers(rng, ctx.code_int[county], ctx.as_of)
+    phones = _phones(rng, n).to_pylist()
+    idn = _id_numbers(rng, ctx.code_int[county], ctx.as_of).to_pylist()
     emp_names = comp.names.take(pa.array(emp)).to_pylist()
     emp_codes = comp.codes.take(pa.array(emp)).to_pylist()
     proj_ids = proj.ids.take(pa.array(np.maximum(project, 0))).to_pylist()
@@ -1348,6 +1359,8 @@ def write_demo_ledgers(out_dir: Path, counties: dict[str, str], as_of: dt.date, 
     sink = _Sink(p_path, fmt, list(PROJECT_HEADERS), "在建项目台账", as_of)
     sink.write(proj.table)
     sink.close()
+    proj.table = None                       # only the helper arrays are needed from here on
+    pa.default_memory_pool().release_unused()
     files.append(_plain_entry(p_path, "projects", fmt, sink.rows))
     paths.append(p_path)
     extra_proj = extra_clue = None
@@ -1381,6 +1394,7 @@ def write_demo_ledgers(out_dir: Path, counties: dict[str, str], as_of: dt.date, 
         stats["clues_returned"] += int((st == 3).sum())
         stats["clues_open"] += int(((st == 0) | (st == 1)).sum())
         del table, aux, cases
+        pa.default_memory_pool().release_unused()
     clue_sink.close()
     case_sink.close()
     files.append(_plain_entry(c_path, "clues", fmt, clue_sink.rows))

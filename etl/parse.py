@@ -25,7 +25,7 @@ import datetime as dt
 import math
 import re
 from collections.abc import Callable, Hashable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 import numpy as np
@@ -299,42 +299,51 @@ def _decimal_from_text(v: Any, regex: re.Pattern[str], what: str) -> Decimal | N
         raise CellError(f"无法识别的{what}：{text}") from None
 
 
-def _round2(x: float, shown: str) -> float:
-    """Round to cents with numpy, so the scalar and the vectorised column parser agree bit for bit."""
-    r = float(np.round(np.float64(x), 2))
-    if not math.isfinite(r):
+_CENT = Decimal("0.01")
+# Beyond this, cents are below float64 resolution anyway (and quantize would need > 28 digits).
+_CENTS_LIMIT = Decimal(10**15)
+
+
+def _cents(d: Decimal, shown: str) -> float:
+    """Round half up to cents (四舍五入, as the finance office does): 12.345 -> 12.35."""
+    if not d.is_finite():
         raise CellError(f"金额数值过大或无效：{shown}")
-    return r
+    if d.copy_abs() < _CENTS_LIMIT:  # copy_abs ignores the context: no Overflow
+        d = d.quantize(_CENT, rounding=ROUND_HALF_UP)
+    x = float(d)
+    if not math.isfinite(x):
+        raise CellError(f"金额数值过大或无效：{shown}")
+    return x
 
 
 def parse_amount(v: Any) -> float | None:
-    """Amount in 元, rounded to 2 decimals. Accepts 1,234,567.50, ￥/¥, trailing 元, 1.2万, 3亿.
+    """Amount in 元, rounded half up to cents. Accepts 1,234,567.50, ￥/¥, trailing 元, 1.2万, 3亿.
 
+    A float read from Excel is rounded as Excel displays it (its shortest decimal form), so
+    12.345, stored as 12.3449999…, still gives 12.35.
     Negative values are returned as they are; whether they are allowed is the loader's call.
     """
     if _is_missing(v):
         return None
     if isinstance(v, bool | np.bool_):
         raise CellError(f"无法识别的金额：{v}")
-    if isinstance(v, int | np.integer | float | np.floating | Decimal):
-        try:
-            x = float(v)
-        except (OverflowError, ValueError):
-            raise CellError(f"金额数值过大或无效：{_show(v)}") from None
-        if not math.isfinite(x):
-            raise CellError(f"金额数值过大或无效：{_show(v)}")
-        return _round2(x, _show(v))
+    if isinstance(v, Decimal):
+        return _cents(v, _show(v))
+    if isinstance(v, int | np.integer):
+        return _cents(Decimal(int(v)), _show(v))
+    if isinstance(v, float | np.floating):
+        return _cents(Decimal(repr(float(v))), _show(v))
     d = _decimal_from_text(v, _AMOUNT_RE, "金额")
     if d is None:
         return None
-    return _round2(float(d), _show(v))
+    return _cents(d, _show(v))
 
 
 def _whole(d: Decimal | float, shown: str) -> int:
     if isinstance(d, float) and not math.isfinite(d):
         raise CellError(f"无法识别的数量：{shown}")
     # Magnitude first: int(Decimal("1e999999999")) would build a billion-digit integer.
-    if abs(d) > COUNT_LIMIT:
+    if d.copy_abs() > COUNT_LIMIT if isinstance(d, Decimal) else abs(d) > COUNT_LIMIT:
         raise CellError(f"数量过大：{shown}")
     if d != int(d):
         raise CellError(f"数量必须是整数：{shown}")
@@ -759,24 +768,32 @@ def _take(results: list[tuple[Any, str | None]], codes: np.ndarray) -> tuple[np.
 def _factorized(s: pd.Series) -> tuple[np.ndarray, Any] | None:
     """(codes, uniques) for a column whose equal values are interchangeable for any parser.
 
-    Object columns are excluded (1 == 1.0 == True there); float columns are factorised on
-    their bit patterns so 0.0 and -0.0 stay apart. Missing values get code -1.
+    Object columns are excluded (1 == 1.0 == True there), and so are float columns
+    (0.0 == -0.0; see _parse_floats). Missing values get code -1.
     """
     dtype = s.dtype
-    if dtype == object:
+    if dtype == object or (pd.api.types.is_float_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype)):
         return None
     if isinstance(dtype, pd.CategoricalDtype):
         if dtype.categories.dtype == object:
             return None
         return pd.factorize(s, use_na_sentinel=True)
-    if isinstance(dtype, np.dtype) and dtype.kind == "f":
-        arr = s.to_numpy()
-        present = ~np.isnan(arr)
-        codes = np.full(len(arr), -1, dtype=np.intp)
-        sub_codes, uniq_bits = pd.factorize(arr[present].view(np.dtype(f"i{arr.dtype.itemsize}")))
-        codes[present] = sub_codes
-        return codes, uniq_bits.view(arr.dtype)
     return pd.factorize(s, use_na_sentinel=True)
+
+
+def _parse_floats(s: pd.Series, parser: Callable[[Any], Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Float columns (numpy or nullable): factorise the bit patterns, so 0.0 and -0.0 stay
+    apart; missing cells (NaN, <NA>) are parsed per kind of missing value."""
+    missing = np.asarray(s.isna(), dtype=bool)
+    arr = s.to_numpy(dtype=np.float64, na_value=np.nan)
+    codes = np.full(len(arr), -1, dtype=np.intp)
+    sub_codes, uniq_bits = pd.factorize(arr[~missing].view(np.int64))
+    codes[~missing] = sub_codes
+    uniques = uniq_bits.view(np.float64)
+    out, err = _take([_call(parser, u) for u in uniques] + [(None, None)], codes)
+    if missing.any():
+        out[missing], err[missing] = _parse_objects(s[missing].to_numpy(dtype=object), parser)
+    return out, err
 
 
 def _parse_series(s: pd.Series, parser: Callable[[Any], Any]) -> tuple[np.ndarray, np.ndarray]:
@@ -785,6 +802,8 @@ def _parse_series(s: pd.Series, parser: Callable[[Any], Any]) -> tuple[np.ndarra
         return np.empty(0, dtype=object), np.empty(0, dtype=object)
     fact = _factorized(s)
     if fact is None:
+        if s.dtype != object:
+            return _parse_floats(s, parser)
         arr = s.to_numpy(dtype=object)
         if pd.api.types.infer_dtype(arr, skipna=True) != "string":
             return _parse_objects(arr, parser)
@@ -828,12 +847,26 @@ def _as_arrow_strings(s: pd.Series) -> pa.Array | pa.ChunkedArray | None:
 
 
 def _numeric_array(s: pd.Series) -> np.ndarray | None:
-    """float64 array (NaN for missing) for real, non-boolean numeric dtypes, else None."""
+    """float64 array (NaN for missing) for real, non-boolean numeric columns, else None.
+
+    Object columns qualify when they hold only ints and floats (Excel readers produce those).
+    """
     dtype = s.dtype
     if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(dtype):
         return None
     if pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype):
         return s.to_numpy(dtype=np.float64, na_value=np.nan)
+    if dtype == object and len(s):
+        arr = s.to_numpy(dtype=object)
+        if pd.api.types.infer_dtype(arr, skipna=True) not in ("floating", "integer", "mixed-integer-float"):
+            return None
+        missing = pd.isna(arr)
+        out = np.full(len(arr), np.nan)
+        try:
+            out[~missing] = arr[~missing].astype(np.float64)
+        except (OverflowError, TypeError, ValueError):  # e.g. a 400-digit int
+            return None
+        return out
     return None
 
 
@@ -846,7 +879,7 @@ def _fill_fallback(s: pd.Series, todo: np.ndarray, parser: Callable[[Any], Any],
         err[todo] = sub_err
 
 
-_PLAIN_NUMBER_RE = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
+_PLAIN_DECIMAL_RE = r"^[+-]?[0-9]{1,15}(?:\.[0-9]*)?$"
 _PLAIN_INT_RE = r"^[+-]?[0-9]{1,15}(?:\.0*)?$"
 
 
@@ -863,12 +896,28 @@ def _obj_to_float(a: np.ndarray) -> np.ndarray:
     return np.array([np.nan if x is None else x for x in a], dtype=np.float64)
 
 
+def _cents_vector(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(x rounded to cents, ok) in float arithmetic, ok where that provably equals _cents.
+
+    x is the float nearest to the decimal d the scalar parser rounds, so x*100 lies within
+    1.5 ulp of d*100. Unless that is within 16 ulp of a half cent (a possible tie, where
+    half-up and float rounding may disagree), both round to the same whole number of cents
+    n, and n/100 is then the same correctly rounded float. Ties and huge values are left to
+    the scalar parser.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        y = x * 100
+        ok = np.isfinite(y) & (np.abs(y) < 2.0**52)
+        ok &= np.abs(y - np.floor(y) - 0.5) > 16 * np.spacing(np.abs(y))
+        return np.rint(y) / 100, ok
+
+
 def parse_amount_column(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Vectorised :func:`parse_amount`: (float64 Series with NaN for blank, error Series).
 
-    Plain numbers (numeric dtypes, or text like "1234.5") are converted in one go; only the
-    rest ("1,234元", "1.2万", garbage) goes through the scalar parser, once per distinct value.
-    NaN in the result always means blank: the scalar parser never returns NaN.
+    Plain numbers (numeric columns, or text like "1234.5") are converted in one go; only the
+    rest ("1,234元", "1.2万", garbage, exact half cents) goes through the scalar parser, once
+    per distinct value. NaN in the result always means blank: the scalar parser never returns NaN.
     """
     s = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
     n = len(s)
@@ -882,11 +931,10 @@ def parse_amount_column(values: pd.Series) -> tuple[pd.Series, pd.Series]:
             out, err = _parse_series(s, parse_amount)
             return (pd.Series(_obj_to_float(out), index=s.index, dtype=np.float64),
                     pd.Series(err, index=s.index, dtype=object))
-        nums, matched = _numbers_from_text(arrow, _PLAIN_NUMBER_RE)
+        nums, matched = _numbers_from_text(arrow, _PLAIN_DECIMAL_RE)
         missing = np.asarray(arrow.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-    with np.errstate(over="ignore", invalid="ignore"):
-        rounded = np.round(nums, 2)
-    ok = matched & np.isfinite(rounded)
+    rounded, ok = _cents_vector(nums)
+    ok &= matched
     result = np.where(ok, rounded, np.nan)
     err = np.empty(n, dtype=object)
     todo = np.flatnonzero(~ok & ~missing)

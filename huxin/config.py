@@ -141,11 +141,21 @@ def _section(data: dict[str, Any], key: str, file: str) -> dict[str, Any]:
     return sec
 
 
+def _unknown(section: dict[str, Any], known: set[str], file: str, prefix: str) -> None:
+    """A misspelt key must not silently fall back to its default: name it."""
+    extra = sorted(set(section) - known)
+    if extra:
+        raise ConfigError(f"{file}：{prefix}{extra[0]} 不是可识别的配置项（可用：{'、'.join(sorted(known))}）")
+
+
 def _fill(cls: type, section: dict[str, Any], file: str, prefix: str) -> Any:
-    """Build a dataclass of numbers from a TOML section, validating each key."""
+    """Build a dataclass of numbers from a TOML section, validating each key.
+
+    Integer or decimal is decided by the field's declared type (a weight of 7.5 is fine, a count of 2.5 is not).
+    """
     kwargs: dict[str, Any] = {}
     defaults = cls()
-    for name in cls.__dataclass_fields__:
+    for name, f in cls.__dataclass_fields__.items():
         d = getattr(defaults, name)
         if isinstance(d, bool):
             if name in section:
@@ -153,24 +163,45 @@ def _fill(cls: type, section: dict[str, Any], file: str, prefix: str) -> Any:
                     raise ConfigError(f"{file}：{prefix}{name} 应为 true 或 false，实际为 {section[name]!r}")
                 kwargs[name] = section[name]
             continue
-        kwargs[name] = _number(section, name, d, file, prefix, integer=isinstance(d, int))
-    unknown = set(section) - set(cls.__dataclass_fields__)
-    if unknown:
-        raise ConfigError(f"{file}：{prefix}{sorted(unknown)[0]} 不是可识别的配置项")
+        kwargs[name] = _number(section, name, d, file, prefix, integer=str(f.type) == "int")
+    _unknown(section, set(cls.__dataclass_fields__), file, prefix)
     return cls(**kwargs)
+
+
+def _ordered(obj: Any, names: tuple[str, ...], file: str, prefix: str, strict: bool = False) -> None:
+    """Thresholds that must not decrease from the most severe level down (e.g. red >= orange >= yellow)."""
+    for hi, lo in zip(names, names[1:]):
+        a, b = getattr(obj, hi), getattr(obj, lo)
+        if a < b or (strict and a == b):
+            rel = "大于" if strict else "不小于"
+            raise ConfigError(f"{file}：{prefix}{hi}（{a:g}）应{rel} {prefix}{lo}（{b:g}）")
+
+
+_TOP = {"campaign", "deadline", "targets", "warning", "score", "repeat", "clearing", "roster"}
 
 
 def parse_rules(text: str, file: str = "rules.toml") -> Rules:
     """Parse and validate a rules TOML text. Raises ConfigError with a Chinese message naming the key."""
+    from huxin.vocab import CLUE_SOURCES
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{file}：TOML 格式错误（{e}）") from None
+    _unknown(data, _TOP, file, "")
     camp = _section(data, "campaign", file)
+    _unknown(camp, {"name", "start", "deadline", "year_end_deadline", "year_end_investment_types"}, file,
+             "campaign.")
     dl = _section(data, "deadline", file)
+    _unknown(dl, {"days", "by_source"}, file, "deadline.")
     tg = _section(data, "targets", file)
+    _unknown(tg, {"closure_rate", "large_workers", "large_amount"}, file, "targets.")
     warn = _section(data, "warning", file)
-    deadline = str(camp.get("deadline", "eve"))
+    _unknown(warn, {"clue", "project", "county"}, file, "warning.")
+    name = camp.get("name", "根治欠薪冬季专项行动")
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError(f"{file}：campaign.name 应为非空文本，实际为 {name!r}")
+    deadline = str(camp.get("deadline", "eve"))  # an unquoted TOML date arrives as dt.date; str() gives ISO
     if deadline not in ("eve", "festival"):
         try:
             dt.date.fromisoformat(deadline)
@@ -180,6 +211,9 @@ def parse_rules(text: str, file: str = "rules.toml") -> Rules:
     by_source = dl.get("by_source", {})
     if not isinstance(by_source, dict):
         raise ConfigError(f"{file}：[deadline.by_source] 应为一个配置节")
+    for k in by_source:
+        if k not in CLUE_SOURCES:
+            raise ConfigError(f"{file}：deadline.by_source.{k} 不是线索来源渠道（可用：{'、'.join(CLUE_SOURCES)}）")
     by_source_days = tuple(
         (str(k), _number(by_source, k, 10, file, "deadline.by_source.", integer=True, lo=1, hi=365))
         for k in by_source)
@@ -187,10 +221,13 @@ def parse_rules(text: str, file: str = "rules.toml") -> Rules:
     if not isinstance(inv, list) or not all(x in ("government", "soe", "ppp", "private") for x in inv):
         raise ConfigError(f"{file}：campaign.year_end_investment_types 只能包含 government、soe、ppp、private")
     rep = _section(data, "repeat", file)
+    _unknown(rep, {"window_days"}, file, "repeat.")
     clr = _section(data, "clearing", file)
+    _unknown(clr, {"pace_window_workdays", "risk_days"}, file, "clearing.")
     ros = _section(data, "roster", file)
-    return Rules(
-        campaign_name=str(camp.get("name", "根治欠薪冬季专项行动")),
+    _unknown(ros, {"fresh_days"}, file, "roster.")
+    rules = Rules(
+        campaign_name=name.strip(),
         campaign_start=_month_day(camp.get("start", "11-15"), "campaign.start", file),
         deadline=deadline,
         year_end_deadline=_month_day(camp.get("year_end_deadline", "12-31"), "campaign.year_end_deadline", file),
@@ -209,6 +246,14 @@ def parse_rules(text: str, file: str = "rules.toml") -> Rules:
         risk_days=_number(clr, "risk_days", 15, file, "clearing.", integer=True, lo=0),
         roster_fresh_days=_number(ros, "fresh_days", 7, file, "roster.", integer=True, lo=1),
     )
+    # Level thresholds out of order would make a level unreachable (a 黄 that can never show): refuse them.
+    _ordered(rules.clue_warning, ("blue_within_workdays", "yellow_within_workdays"), file, "warning.clue.")
+    _ordered(rules.project_warning, ("red", "orange", "yellow", "blue"), file, "warning.project.", strict=True)
+    _ordered(rules.county_warning, ("red_overdue", "orange_overdue", "yellow_overdue"), file, "warning.county.")
+    _ordered(rules.score, ("grade_a", "grade_b", "grade_c"), file, "score.", strict=True)
+    if rules.county_warning.yellow_overdue < 1:
+        raise ConfigError(f"{file}：warning.county.yellow_overdue 应不小于 1，实际为 {rules.county_warning.yellow_overdue}")
+    return rules
 
 
 @lru_cache(maxsize=8)

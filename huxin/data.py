@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,8 +97,32 @@ def current_db() -> Path:
     return db_path()
 
 
+# A script run reads one version of the database from start to end, even if the ETL swaps in a new file midway,
+# so a page never shows a mix of old and new numbers. Streamlit runs each session's script in its own thread.
+_pinned = threading.local()
+
+
+def begin_run() -> str:
+    """Pin the current database version for this thread's script run (app.py calls it first thing)."""
+    path = str(current_db())
+    ver, con = db.reader(current_db())
+    _pinned.value = (path, ver, con)
+    return ver
+
+
+def end_run() -> None:
+    _pinned.value = None
+
+
+def _connection() -> tuple[str, duckdb.DuckDBPyConnection]:
+    pin = getattr(_pinned, "value", None)
+    if pin is not None and pin[0] == str(current_db()):
+        return pin[1], pin[2]
+    return db.reader(current_db())
+
+
 def data_version() -> str:
-    return db.version_of(current_db())
+    return _connection()[0]
 
 
 @functools.lru_cache(maxsize=64)
@@ -121,9 +146,10 @@ def _deadline_frame(rules: Rules) -> pd.DataFrame:
 
 def query(text: str, params: dict[str, Any] | list[Any] | None = None, rules: Rules | None = None) -> pd.DataFrame:
     """Run one query on a fresh cursor of the process's read-only connection; calendar tables are registered."""
-    _, con = db.reader(current_db())
+    _, con = _connection()
     cur = con.cursor()
     try:
+        cur.execute(f"USE {db.DB_ALIAS}")
         rules = rules or load_rules()
         cur.register("cal", _calendar_frame(work_calendar()))
         cur.register("deadline_days", _deadline_frame(rules))
@@ -272,7 +298,10 @@ def county_table(scope: Scope, as_of: dt.date, start: dt.date) -> pd.DataFrame:
     camp = campaign_for(as_of, rules)
     agg = county_aggregates(ALL if scope.counties is not None else scope, as_of, start)
     prev_day = as_of - dt.timedelta(days=7)
-    prev = county_aggregates(ALL if scope.counties is not None else scope, prev_day, min(start, prev_day))
+    # Last week's computation: the same period start for a long period (year/campaign to date), the period shifted
+    # by a week when it is shorter than that (a weekly period Monday–Sunday compares with the previous week).
+    prev_start = start if start <= prev_day else start - dt.timedelta(days=7)
+    prev = county_aggregates(ALL if scope.counties is not None else scope, prev_day, prev_start)
     return R.county_table(agg, prev, as_of, camp.deadline, cal, rules)
 
 

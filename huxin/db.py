@@ -22,6 +22,7 @@ import duckdb
 
 SCHEMA_FILE = Path(__file__).parent / "sql" / "schema.sql"
 TMP_MARK = ".tmp-"
+DB_ALIAS = "live"
 
 
 class DatabaseMissing(FileNotFoundError):
@@ -73,11 +74,32 @@ def reader(path: Path) -> tuple[str, duckdb.DuckDBPyConnection]:
         r = _readers.get(key)
         if r is not None and r.version == ver:
             return ver, r.con
-        con = duckdb.connect(key, read_only=True, config={"threads": 2})
-        # The version may have changed between stat and connect; take the version of what we actually opened.
-        ver_now = version_of(path)
-        _readers[key] = _Reader(ver_now, con)
-        return ver_now, con
+        # ATTACH into a private in-memory instance rather than duckdb.connect(path): DuckDB caches database
+        # instances by file path, so a second connect() to the same path after a swap would hand back the old
+        # file. Each version gets its own instance; old ones are freed when their last cursor closes.
+        for _ in range(5):
+            con = duckdb.connect(":memory:", config={"threads": 2})
+            con.execute(f"ATTACH '{_sql_quote(key)}' AS {DB_ALIAS} (READ_ONLY)")
+            # A swap between our stat and the ATTACH would label old data with the new version: re-check.
+            ver_now = version_of(path)
+            if ver_now == ver:
+                break
+            con.close()
+            ver = ver_now
+        _readers[key] = _Reader(ver, con)
+        return ver, con
+
+
+def cursor(path: Path) -> tuple[str, duckdb.DuckDBPyConnection]:
+    """(version, a new cursor on the current file with the database selected). Close it when done."""
+    ver, con = reader(path)
+    cur = con.cursor()
+    cur.execute(f"USE {DB_ALIAS}")
+    return ver, cur
+
+
+def _sql_quote(s: str) -> str:
+    return s.replace("'", "''")
 
 
 def forget_readers() -> None:

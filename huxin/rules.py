@@ -183,7 +183,11 @@ def projection(open_stock: int, stock_window_start: int | None, window_workdays:
         return Projection(0, wd_left, 0.0, actual, None, CLEARED, None)
     projected = None
     if actual is not None and actual > 0:
-        projected = cal.add_workdays(as_of, max(1, math.ceil(open_stock / actual - 1e-9)))
+        n = max(1, math.ceil(open_stock / actual - 1e-9))
+        try:
+            projected = cal.add_workdays(as_of, n)
+        except IndexError:  # beyond the materialised calendar (years away): approximate 5 working days a week
+            projected = as_of + dt.timedelta(days=math.ceil(n * 7 / 5))
     if projected is None:
         return Projection(open_stock, wd_left, required, actual, None, BEHIND, None)
     late = (projected - deadline).days
@@ -200,29 +204,44 @@ def ideal_line(start: dt.date, stock_at_start: int, deadline: dt.date, days: lis
 # ---------------------------------------------------------------------------------------------
 # County warning, score, rank
 def county_warning(overdue_open: int, open_stock: int, proj: Projection | None, rules: Rules) -> Warning:
+    """Warning level of a county (domain.md: from overdue open clues and from a projected clearing date later than
+    the Spring Festival deadline), with every reason that applies, most severe first.
+
+    红: overdue open ≥ red_overdue, or projected clearing more than red_late_days after the deadline, or no projection
+        at all while stock remains (no net closures over the pace window: 滞后);
+    橙: overdue open ≥ orange_overdue, or projected clearing after the deadline (有风险);
+    黄: overdue open ≥ yellow_overdue;
+    蓝: open stock remains, on pace; none when the stock is cleared.
+    """
     r = rules.county_warning
-    reasons: list[str] = []
-    late_red = False
-    late_orange = False
+    level_overdue = (RED if overdue_open >= r.red_overdue else ORANGE if overdue_open >= r.orange_overdue
+                     else YELLOW if overdue_open >= r.yellow_overdue else None)
+    level_late: str | None = None
+    late_reason = ""
     if proj is not None and open_stock > 0:
         if proj.projected_date is None:
-            reasons.append("近期无净办结，无法预计清零日期")
-            late_red = True
+            level_late = RED
+            late_reason = ("无近期存量数据，无法预计清零日期" if proj.actual_pace is None else
+                           f"近 {rules.pace_window_workdays} 个工作日存量未净减少，按当前进度无法清零")
         elif proj.late_days is not None and proj.late_days > 0:
-            reasons.append(f"预计 {proj.projected_date:%m月%d日} 清零，晚于期限 {proj.late_days} 天")
-            late_red = proj.late_days > r.red_late_days
-            late_orange = True
-    if overdue_open:
-        reasons.insert(0, f"超期未办结 {overdue_open} 条")
-    if overdue_open >= r.red_overdue or late_red:
-        return Warning(RED, tuple(reasons))
-    if overdue_open >= r.orange_overdue or late_orange:
-        return Warning(ORANGE, tuple(reasons))
-    if overdue_open >= r.yellow_overdue:
-        return Warning(YELLOW, tuple(reasons))
-    if open_stock > 0:
-        return Warning(BLUE, (f"存量 {open_stock} 件，按期推进",))
-    return Warning(None, ())
+            level_late = RED if proj.late_days > r.red_late_days else ORANGE
+            late_reason = (f"按当前进度预计 {proj.projected_date:%Y-%m-%d} 清零，晚于期限 {proj.late_days} 天"
+                           + (f"（超过 {r.red_late_days} 天）" if level_late == RED else ""))
+    order = {RED: 0, ORANGE: 1, YELLOW: 2, BLUE: 3}
+    levels = [lv for lv in (level_overdue, level_late) if lv]
+    if not levels:
+        if open_stock > 0:
+            return Warning(BLUE, (f"存量 {open_stock} 件，按当前进度可在期限前清零" if proj is not None and
+                                  proj.projected_date is not None else f"存量 {open_stock} 件",))
+        return Warning(None, ())
+    level = min(levels, key=order.__getitem__)
+    reasons: list[tuple[int, str]] = []
+    if level_overdue:
+        thr = {RED: r.red_overdue, ORANGE: r.orange_overdue, YELLOW: r.yellow_overdue}[level_overdue]
+        reasons.append((order[level_overdue], f"超期未办结线索 {overdue_open} 条（≥{thr} 条为{level_overdue}色）"))
+    if level_late:
+        reasons.append((order[level_late], late_reason))
+    return Warning(level, tuple(t for _, t in sorted(reasons, key=lambda x: x[0])))
 
 
 @dataclass(frozen=True)
@@ -287,8 +306,16 @@ def grade(total: float, rules: Rules) -> str:
 
 
 def competition_rank(scores: list[float]) -> list[int]:
-    """Rank 1 is best; ties share a rank and the next rank skips (1, 1, 3)."""
-    return [1 + sum(1 for o in scores if o > s) for s in scores]
+    """Rank 1 is best; ties share a rank and the next rank skips (1, 1, 3): 1 + the number of higher scores.
+
+    O(n log n), so a national table of ~2,800 counties ranks instantly. Scores are compared as given (they are
+    rounded to 0.1 by county_score, so equal displayed scores tie).
+    """
+    desc = sorted(scores, reverse=True)
+    first: dict[float, int] = {}
+    for i, s in enumerate(desc):
+        first.setdefault(s, i + 1)
+    return [first[s] for s in scores]
 
 
 # Columns of the per-county aggregate frame (huxin.data.county_aggregates) this module consumes.
@@ -341,7 +368,7 @@ def county_table(agg: pd.DataFrame, prev_agg: pd.DataFrame | None, as_of: dt.dat
         # positive = moved up (e.g. from 5th to 3rd is +2)
         out["rank_change"] = [prev_rank.get(c) - rk if c in prev_rank else None
                               for c, rk in zip(out["code"], out["rank"], strict=True)]
-    out["is_last"] = out["rank"] == out["rank"].max()
-    if len(out) == 1:
-        out["is_last"] = False
+    # 末位: the worst rank (all of them when tied) — but nobody when every county shares one rank (or there is
+    # only one county): a tie for first is no last place.
+    out["is_last"] = (out["rank"] == out["rank"].max()) & (out["rank"].max() > out["rank"].min())
     return out.sort_values(["rank", "code"]).reset_index(drop=True)

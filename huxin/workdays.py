@@ -48,6 +48,9 @@ def parse_holiday_file(text: str, file: str = "holidays.toml") -> dict[int, tupl
         if not key.isdigit() or not isinstance(section, dict):
             raise ConfigError(f"{file}：[{key}] 应为年份配置节，如 [2027]")
         year = int(key)
+        unknown = set(section) - {"holidays", "workdays"}
+        if unknown:
+            raise ConfigError(f"{file}：{key}.{sorted(unknown)[0]} 不是可识别的配置项（只能是 holidays 或 workdays）")
         sets: list[frozenset[dt.date]] = []
         for name in ("holidays", "workdays"):
             vals = section.get(name, [])
@@ -63,6 +66,9 @@ def parse_holiday_file(text: str, file: str = "holidays.toml") -> dict[int, tupl
                     raise ConfigError(f"{file}：{key}.{name} 中的 {d} 不属于 {year} 年")
                 days.add(d)
             sets.append(frozenset(days))
+        both = sets[0] & sets[1]
+        if both:
+            raise ConfigError(f"{file}：{min(both)} 同时出现在 {key}.holidays 和 {key}.workdays 中")
         out[year] = (sets[0], sets[1])
     return out
 
@@ -171,17 +177,31 @@ class Campaign:
     year_end_deadline: dt.date  # 政府投资/国企/PPP 项目案件 31 December
 
 
-def campaign_for(as_of: dt.date, rules: Rules) -> Campaign:
-    """The latest winter campaign that started on or before as_of (so a date in June replays last winter)."""
-    m, d = rules.campaign_start
-    start_year = as_of.year if (as_of.month, as_of.day) >= (m, d) else as_of.year - 1
-    start = dt.date(start_year, m, d)
+def _deadline_of(start_year: int, rules: Rules) -> tuple[dt.date, dt.date]:
+    """(Spring Festival, clearing deadline) of the campaign that starts in start_year."""
     festival = spring_festival(start_year + 1)
     if rules.deadline == "eve":
-        deadline = festival - dt.timedelta(days=1)
-    elif rules.deadline == "festival":
-        deadline = festival
+        return festival, festival - dt.timedelta(days=1)  # 除夕: the last day of the lunar year
+    if rules.deadline == "festival":
+        return festival, festival
+    return festival, dt.date.fromisoformat(rules.deadline)
+
+
+def campaign_for(as_of: dt.date, rules: Rules) -> Campaign:
+    """The winter campaign whose clearing deadline is on or after as_of: the running one, or after a Spring Festival
+    the coming one (so in October the countdown and the 31 December deadline are those of this coming winter).
+
+    Before the coming campaign has started, ``start`` lies after as_of; callers take the burn-down baseline at
+    min(start, as_of). An explicit deadline date in the rules fixes the campaign to the one ending then.
+    """
+    m, d = rules.campaign_start
+    if rules.deadline not in ("eve", "festival"):
+        fixed = dt.date.fromisoformat(rules.deadline)
+        start_year = fixed.year if dt.date(fixed.year, m, d) <= fixed else fixed.year - 1
     else:
-        deadline = dt.date.fromisoformat(rules.deadline)
+        start_year = as_of.year - 1
+        if as_of > _deadline_of(start_year, rules)[1]:
+            start_year = as_of.year
+    festival, deadline = _deadline_of(start_year, rules)
     ym, yd = rules.year_end_deadline
-    return Campaign(start, festival, deadline, dt.date(start_year, ym, yd))
+    return Campaign(dt.date(start_year, m, d), festival, deadline, dt.date(start_year, ym, yd))

@@ -1,16 +1,32 @@
--- Per-county counts as of $as_of for the period [$from, $as_of]: the inputs of huxin.rules.county_table.
--- Open at D: received on or before D and not closed on or before D. Returned (退回) clues are not counted.
+-- Per-county counts as of $as_of (D) for the period [$from, $as_of] (F, D): the inputs of huxin.rules.county_table.
+-- Every county of the database appears (zeros when it has no records). Semantics (issue 3, shared/domain.md):
+--   open at D        received on or before D and not closed on or before D (a clue closed after D was open at D);
+--   received         clues received in [F, D];  closed: those of them closed on or before D;
+--   closed_on_time   those closed on a date on or before their due date;
+--   overdue_open     clues open at D with D later than the due date, whenever received;
+--   open_stock       clues open at D + cases open at D (opened on or before D, not closed on or before D);
+--   open_stock_at_start  the same at the end of min($start, D) (campaign start; D before the campaign begins);
+--   stock_window_start   the same at the end of $window_start (the pace window: D minus 10 working days).
+-- Returned (退回) clues are not counted (see _clue_due.sql). Nothing dated after D is read, except the current
+-- clue status 'returned' and a project's current status (the ledgers carry no dates for those).
 WITH {clue_due},
 repeat_flag AS (
-    -- a clue is a repeat when the same employer (credit code, else name) or project had a clue in the previous
-    -- $repeat_days days (received on or before this one, ordered by date then id)
+    -- 重复反映: a clue about an employer (same credit code, or same name) or a project that already had a clue in the
+    -- previous $repeat_days days (same day included; same-day clues are ordered by id, the first is not a repeat).
+    -- Looked up across every county and regardless of the user's scope, so a county's figure does not depend on
+    -- who asks; only clues received on or before $as_of take part (nothing after D can change it).
     SELECT clue_id, county_code, received_date,
-           coalesce(received_date - lag(received_date) OVER (PARTITION BY coalesce(credit_code, employer)
-                                                               ORDER BY received_date, clue_id) <= $repeat_days,
-                    false)
-        OR coalesce(project_id IS NOT NULL AND received_date - lag(received_date) OVER (
-                        PARTITION BY project_id ORDER BY received_date, clue_id) <= $repeat_days, false) AS is_repeat
-    FROM clue_due
+           coalesce(received_date - lag(received_date) OVER (PARTITION BY credit_code
+                                                             ORDER BY received_date, clue_id) <= $repeat_days
+                    AND credit_code IS NOT NULL, false)
+        OR coalesce(received_date - lag(received_date) OVER (PARTITION BY employer
+                                                             ORDER BY received_date, clue_id) <= $repeat_days
+                    AND employer IS NOT NULL, false)
+        OR coalesce(received_date - lag(received_date) OVER (PARTITION BY project_id
+                                                             ORDER BY received_date, clue_id) <= $repeat_days
+                    AND project_id IS NOT NULL, false) AS is_repeat
+    FROM clues
+    WHERE status <> 'returned' AND received_date <= $as_of
 ),
 clue_agg AS (
     SELECT county_code,
@@ -19,25 +35,31 @@ clue_agg AS (
         count(*) FILTER (WHERE received_date >= $from AND NOT is_open AND closed_date <= due_date) AS closed_on_time,
         count(*) FILTER (WHERE is_open AND $as_of > due_date) AS overdue_open,
         count(*) FILTER (WHERE is_open) AS open_clues,
-        count(*) FILTER (WHERE received_date <= $start AND (closed_date IS NULL OR closed_date > $start)) AS open_at_start,
+        -- baseline of the burn-down: stock at the end of the campaign's first day, or at D before it has begun
+        count(*) FILTER (WHERE received_date <= least($start, $as_of)
+                           AND (closed_date IS NULL OR closed_date > least($start, $as_of))) AS open_at_start,
         count(*) FILTER (WHERE received_date <= $window_start
                            AND (closed_date IS NULL OR closed_date > $window_start)) AS open_at_window,
         coalesce(sum(workers) FILTER (WHERE received_date >= $from), 0) AS workers_involved,
         coalesce(sum(resolved_amount) FILTER (WHERE closed_date BETWEEN $from AND $as_of), 0) AS clue_recovered,
+        -- an open clue's amount counts as owed unless a case opened on it by D carries the amount instead
         coalesce(sum(amount) FILTER (WHERE is_open AND clue_id NOT IN (SELECT clue_id FROM cases
-                                                                         WHERE clue_id IS NOT NULL)), 0)
+                                                                         WHERE clue_id IS NOT NULL
+                                                                           AND opened_date <= $as_of)), 0)
             AS clue_owed
     FROM clue_due GROUP BY county_code
 ),
 rep AS (
-    SELECT county_code, count(*) FILTER (WHERE is_repeat AND received_date >= $from) AS repeat_clues
-    FROM repeat_flag GROUP BY county_code
+    SELECT f.county_code, count(*) FILTER (WHERE f.is_repeat AND f.received_date >= $from) AS repeat_clues
+    FROM repeat_flag f SEMI JOIN clue_due d ON d.clue_id = f.clue_id  -- the clues counted as received
+    GROUP BY f.county_code
 ),
 case_agg AS (
     SELECT county_code,
         count(*) FILTER (WHERE closed_date IS NULL OR closed_date > $as_of) AS open_cases,
         count(*) FILTER (WHERE opened_date >= $from) AS cases_opened,
-        count(*) FILTER (WHERE opened_date <= $start AND (closed_date IS NULL OR closed_date > $start)) AS cases_at_start,
+        count(*) FILTER (WHERE opened_date <= least($start, $as_of)
+                           AND (closed_date IS NULL OR closed_date > least($start, $as_of))) AS cases_at_start,
         count(*) FILTER (WHERE opened_date <= $window_start
                            AND (closed_date IS NULL OR closed_date > $window_start)) AS cases_at_window,
         coalesce(sum(amount_owed - coalesce(amount_paid, 0))
