@@ -29,7 +29,9 @@ def write_templates(out: Path = TEMPLATE_DIR) -> list[Path]:
             ws.write(0, j, h, req if required else opt)
             ws.set_column(j, j, max(10, len(h) * 2.2))
         ws.freeze_panes(1, 0)
-        ws.write(2, 0, "说明：红底为必填列；日期写 2026-11-20；金额单位见表头；是/否 列填“是”或“否”。")
+        # The note goes on its own sheet: a note row under the header would be read as a (rejected) data row.
+        help_ws = wb.add_worksheet("填表说明")
+        help_ws.write(0, 0, "红底为必填列；日期写 2026-11-20；金额单位见表头；是/否 列填“是”或“否”。")
         wb.close()
         c = out / f"{name}模板.csv"
         with c.open("w", encoding="utf-8-sig", newline="") as fh:

@@ -231,24 +231,29 @@ def matter_counts(summary: dict[str, Any]) -> dict[str, int]:
 
 
 def export_sheets(summary: dict[str, Any], text: str) -> dict[str, pd.DataFrame]:
-    """The Excel workbook: one sheet per table (rates as fractions so the 0.0% format applies; 「—」 for none)."""
-    k = kpi_rows(summary)
-    rate_row = k["指标"].str.startswith("办结率")
-    money_row = k["指标"].str.startswith("追回金额")
-    kx = k.astype(object)
-    kx.loc[money_row, "指标"] = "追回金额（万元）"
-    for c in ("本周", "上周", "变化"):
-        kx.loc[money_row, c] = [None if _is_null(v) else round(float(v) / 10000, 2) for v in k.loc[money_row, c]]
-        kx.loc[rate_row, c] = [None if _is_null(v) else float(v) for v in k.loc[rate_row, c]]
-    kx = kx.rename(columns={"变化": "较上周变化"})
-    kx.insert(0, "口径", [f"本周 {summary['week_monday']:%m-%d}至{summary['as_of']:%m-%d}；"
-                          f"上周 {summary['prev_monday']:%m-%d}至{summary['prev_sunday']:%m-%d}"] * len(kx))
+    """The Excel workbook: one sheet per table. Indicators are columns (so the column number formats apply:
+    办结率 as 0.0 %, 追回金额 in 万元); rates with a zero denominator are 「—」."""
+    periods = (("本周", "now", f"{summary['week_monday']:%Y-%m-%d} 至 {summary['as_of']:%Y-%m-%d}"),
+               ("上周", "before", f"{summary['prev_monday']:%Y-%m-%d} 至 {summary['prev_sunday']:%Y-%m-%d}"),
+               ("较上周变化", "delta", "本周 − 上周（办结率为百分点）"))
+    rows = []
+    for name, field, span in periods:
+        row: dict[str, Any] = {"周期": name, "统计区间": span}
+        for k in summary["kpis"]:
+            v = k[field]
+            if k["kind"] == "money":
+                row[f"{k['label']}（万元）"] = None if _is_null(v) else round(float(v) / 10000, 2)
+            elif k["kind"] == "rate":
+                row[k["label"]] = "—" if _is_null(v) else float(v)
+            else:
+                row[f"{k['label']}（{k['unit']}）"] = None if _is_null(v) else int(v)
+        rows.append(row)
     county = county_rows(summary).drop(columns=["名次变化数"]).astype(object)
     for c in ("办结率", "按期办结率"):
         county[c] = [("—" if _is_null(v) else v) for v in county[c]]
     matters = key_matter_rows(summary)
     paragraphs = [p for p in text.splitlines() if p.strip()]
-    return {"主要指标": kx, "县区情况": county, "重点督办事项": matters,
+    return {"主要指标": pd.DataFrame(rows), "县区情况": county, "重点督办事项": matters,
             "通报正文": pd.DataFrame({"通报正文": paragraphs})}
 
 
