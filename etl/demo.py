@@ -114,7 +114,7 @@ SCALES: dict[str, dict[str, int]] = {
 }
 MANIFEST = "manifest.json"
 _LEDGER_PREFIXES = ("在建项目台账", "线索台账", "案件台账")
-_CHUNK_CLUES = 300_000          # clues generated and written per chunk of counties
+_CHUNK_CLUES = 150_000          # clues generated and written per chunk of counties (bounds memory)
 _XLSX_MAX_ROWS = 1_048_000
 
 # --- check characters ------------------------------------------------------------------
