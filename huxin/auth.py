@@ -461,11 +461,24 @@ def idle_expired(last_active: float | None, timeout_minutes: float, now: float |
 
 
 def demo_mode(accounts: Accounts | None = None) -> bool:
-    """Demo data loaded and no accounts configured: no login, a role switcher."""
+    """Demo data loaded and no accounts configured: no login, a role switcher.
+
+    Under Streamlit's AppTest harness (config global.appTest, set only by the test framework) a database without
+    accounts is treated like demo data too, so page tests on small non-demo fixture databases can pick a role
+    through the demo_role/demo_county session keys. A served app never has that option set."""
     from huxin import data
 
     accounts = accounts if accounts is not None else load_accounts()
-    return not accounts.users and data.is_demo()
+    return not accounts.users and (data.is_demo() or _test_harness())
+
+
+def _test_harness() -> bool:
+    try:
+        from streamlit import config
+
+        return bool(config.get_option("global.appTest"))
+    except Exception:
+        return False
 
 
 # ---------------------------------------------------------------------------------------------

@@ -755,3 +755,282 @@ def load_issues(limit: int = 2000) -> pd.DataFrame:
     return query("""SELECT batch_id, file, sheet, row_number, column_name, value, severity, reason
                     FROM load_issues ORDER BY batch_id DESC, severity, file, row_number LIMIT $limit""",
                  {"limit": limit})
+
+
+# ---------------------------------------------------------------------------------------------
+# --- ranking and drill-down (pages/ranking.py, pages/drill.py) ---
+PERIODS: dict[str, str] = {"campaign": "本次行动", "week": "本周", "month": "本月", "year": "本年", "custom": "自定义"}
+UNSET_TOWNSHIP = "（未填乡镇）"   # the township key of records whose ledger row names none
+DRILL_LEVELS = ("county_code", "township", "project_id")
+DRILL_COUNTS = ("received", "closed", "closed_on_time", "open_clues", "overdue_open", "red_open", "open_cases",
+                "amount_open", "workers")
+
+
+def period_start(kind: str, as_of: dt.date) -> dt.date:
+    """First day of a named period (PERIODS) that ends on as_of; 'custom' periods bring their own start."""
+    if kind == "campaign":
+        return campaign_for(as_of, load_rules()).start
+    if kind == "week":
+        return as_of - dt.timedelta(days=as_of.weekday())
+    if kind == "month":
+        return as_of.replace(day=1)
+    return dt.date(as_of.year, 1, 1)
+
+
+def campaign_week_ends(as_of: dt.date) -> list[dt.date]:
+    """The Sunday closing each week of the current campaign before as_of, then as_of itself (both capped at the
+    clearing deadline: after it the campaign is over and its trend stops)."""
+    camp = campaign_for(as_of, load_rules())
+    end = min(as_of, camp.deadline)
+    d = camp.start + dt.timedelta(days=(6 - camp.start.weekday()) % 7)
+    out = []
+    while d < end:
+        out.append(d)
+        d += dt.timedelta(days=7)
+    return [*out, end]
+
+
+@cached
+def rank_trend(scope: Scope, as_of: dt.date) -> pd.DataFrame:
+    """Score, grade and rank of every county at each campaign week end (campaign_week_ends), each over the campaign
+    period [campaign start, week end]: columns d, code, name, score, grade, rank. City-wide like county_table."""
+    rules = load_rules()
+    cal = work_calendar()
+    camp = campaign_for(as_of, rules)
+    base = ALL if scope.counties is not None else scope
+    parts = []
+    for d in campaign_week_ends(as_of):
+        t = R.county_table(county_aggregates(base, d, min(camp.start, d)), None, d, camp.deadline, cal, rules)
+        if not t.empty:
+            parts.append(t[["code", "name", "score", "grade", "rank"]].assign(d=d))
+    if not parts:
+        return pd.DataFrame(columns=["d", "code", "name", "score", "grade", "rank"])
+    out = pd.concat(parts, ignore_index=True)
+    return out[["d", "code", "name", "score", "grade", "rank"]]
+
+
+def clue_only_filters(f: Filters) -> bool:
+    """Filters that only a clue has (cases follow them through the clue they were opened from)."""
+    return bool(f.sources or f.industries or f.statuses or f.levels or f.verdicts)
+
+
+@cached
+def drill_records(scope: Scope, as_of: dt.date, filters: Filters = NO_FILTERS, township: str | None = None,
+                  project: str | None = None) -> dict[str, pd.DataFrame]:
+    """Clues and cases of one drill-down level with the same filters applied to both, so every level's counts add up.
+
+    Level: the counties of scope (narrow with scope.narrowed), optionally one township (UNSET_TOWNSHIP for records
+    without one) and/or one project ('' for records without a project). Clues get every filter. Cases get search,
+    investment type, sector and date range (opened date) themselves; the township of their clue, else of their
+    project; and while a clue-only filter (source, industry, status, warning level, verdict) is set, only cases
+    opened from a clue that passes the filters.
+    """
+    cl = clues(scope, as_of, filters, False, 10_000_000)
+    cl["township"] = cl["township"].fillna(UNSET_TOWNSHIP)
+    cl["project_id"] = cl["project_id"].fillna("")
+    ks = cases(scope, as_of, filters, False)
+    tw = query("""SELECT k.case_id, coalesce(c.township, p.township) AS township
+                  FROM cases k LEFT JOIN clues c ON c.clue_id = k.clue_id
+                  LEFT JOIN projects p ON p.project_id = k.project_id
+                  WHERE k.opened_date <= $as_of AND ($counties IS NULL OR list_contains($counties, k.county_code))""",
+               {"as_of": as_of, "counties": _counties_param(scope)})
+    ks = ks.merge(tw.drop_duplicates("case_id"), on="case_id", how="left")
+    ks["township"] = ks["township"].fillna(UNSET_TOWNSHIP)
+    ks["project_id"] = ks["project_id"].fillna("")
+    if clue_only_filters(filters):
+        ks = ks[ks["clue_id"].isin(cl["clue_id"])]
+    if filters.townships:
+        ks = ks[ks["township"].isin(filters.townships)]
+    if township is not None:
+        cl = cl[cl["township"] == township]
+        ks = ks[ks["township"] == township]
+    if project is not None:
+        cl = cl[cl["project_id"] == project]
+        ks = ks[ks["project_id"] == project]
+    return {"clues": cl.reset_index(drop=True), "cases": ks.reset_index(drop=True)}
+
+
+def drill_group_counts(cl: pd.DataFrame, ks: pd.DataFrame, start: dt.date, by: str | None) -> pd.DataFrame:
+    """DRILL_COUNTS per value of column `by` (one row with key '' when by is None), with closure and on-time rates.
+
+    Same definitions as county_aggregates: received / closed / closed on time count clues received in
+    [start, as_of]; open, overdue, red and amount count every clue open at as_of; open cases every case open at as_of.
+    """
+    key = by or "_all"
+    cl = cl.assign(_all="")
+    ks = ks.assign(_all="")
+    rec = pd.to_datetime(cl["received_date"]).dt.date >= start
+    closed = rec & ~cl["is_open"].astype(bool)
+    on_time = closed & (pd.to_datetime(cl["closed_date"]) <= pd.to_datetime(cl["due_date"]))
+    is_open = cl["is_open"].astype(bool)
+    g = pd.DataFrame({
+        "key": cl[key].astype(str), "received": rec, "closed": closed, "closed_on_time": on_time, "open_clues": is_open,
+        "overdue_open": cl["overdue"].astype(bool) & is_open, "red_open": is_open & cl["warning_level"].eq(R.RED),
+        "amount_open": pd.to_numeric(cl["amount"], errors="coerce").fillna(0).where(is_open, 0.0),
+        "workers": pd.to_numeric(cl["workers"], errors="coerce").fillna(0).where(rec, 0)})
+    out = g.groupby("key").sum()
+    k = ks[ks["is_open"].astype(bool)].assign(key=lambda f: f[key].astype(str)).groupby("key").size()
+    out = out.join(k.rename("open_cases"), how="outer").fillna(0)
+    if by is None and out.empty:
+        out = pd.DataFrame(0, index=pd.Index([""], name="key"), columns=list(DRILL_COUNTS))
+    for c in DRILL_COUNTS:
+        out[c] = out[c].astype("float64" if c == "amount_open" else "int64")
+    out = out[list(DRILL_COUNTS)].reset_index()
+    out["closure_rate"] = [R.rate(c, r) for c, r in zip(out["closed"], out["received"], strict=True)]
+    out["on_time_rate"] = [R.rate(c, r) for c, r in zip(out["closed_on_time"], out["closed"], strict=True)]
+    return out
+
+
+@cached
+def drill_counts(scope: Scope, as_of: dt.date, start: dt.date, filters: Filters = NO_FILTERS, by: str | None = None,
+                 township: str | None = None, project: str | None = None) -> pd.DataFrame:
+    """The KPI strip (by=None: one row) or the table of the level below (by='county_code' | 'township' |
+    'project_id'), from drill_records of the level. Columns: key, name, DRILL_COUNTS, closure_rate, on_time_rate.
+
+    Counties list every county of scope (zero rows too). Projects carry their ledger facts (name, investment type,
+    sector, status, project warning level, missing safeguards); when no clue-only filter is set, the active projects
+    sited in the township that match the project filters are listed even without any record.
+    """
+    if by is not None and by not in DRILL_LEVELS:
+        raise ValueError(f"by must be one of {DRILL_LEVELS}")
+    recs = drill_records(scope, as_of, filters, township, project)
+    out = drill_group_counts(recs["clues"], recs["cases"], start, by)
+    if by is None:
+        out["name"] = ""
+    elif by == "county_code":
+        reg = regions(scope)[["code", "name"]].rename(columns={"code": "key"})
+        out = reg.merge(out, on="key", how="left")
+        for c in DRILL_COUNTS:
+            out[c] = out[c].fillna(0).astype("float64" if c == "amount_open" else "int64")
+    elif by == "township":
+        out["name"] = out["key"]
+    else:
+        pf = Filters(investment_types=filters.investment_types, sectors=filters.sectors)
+        facts = projects(scope, as_of, pf, False)
+        if township is not None and not clue_only_filters(filters):
+            here = projects(scope, as_of, Filters(investment_types=filters.investment_types, sectors=filters.sectors,
+                                                  search=filters.search), True)
+            here = here[here["township"].fillna(UNSET_TOWNSHIP) == township]
+            extra = pd.DataFrame({"key": sorted(set(here["project_id"]) - set(out["key"]))})
+            if not extra.empty:
+                out = pd.concat([out, extra], ignore_index=True)
+                for c in DRILL_COUNTS:
+                    out[c] = out[c].fillna(0).astype("float64" if c == "amount_open" else "int64")
+        cols = ["project_id", "name", "investment_type", "sector", "status", "warning_level", "risk_score",
+                "missing_safeguards"]
+        out = out.merge(facts[cols].rename(columns={"project_id": "key", "warning_level": "project_level"}),
+                        on="key", how="left")
+        out.loc[out["key"] == "", "name"] = "（未关联项目）"
+    out["closure_rate"] = [R.rate(c, r) for c, r in zip(out["closed"], out["received"], strict=True)]
+    out["on_time_rate"] = [R.rate(c, r) for c, r in zip(out["closed_on_time"], out["closed"], strict=True)]
+    first = ["key", "name"]
+    return out[first + [c for c in out.columns if c not in first]].reset_index(drop=True)
+
+
+@cached
+def drill_employers(scope: Scope, as_of: dt.date, start: dt.date, filters: Filters = NO_FILTERS,
+                    township: str | None = None, project: str | None = None, top: int = 50) -> pd.DataFrame:
+    """Employers with two or more clues received in [start, as_of] at this drill-down level (repeat offenders):
+    key (credit code, else name), employer, credit_code, clues, open_clues, counties, workers, amount, blacklisted."""
+    recs = drill_records(scope, as_of, filters, township, project)
+    cl = recs["clues"]
+    cl = cl[pd.to_datetime(cl["received_date"]).dt.date >= start]
+    cols = ["key", "employer", "credit_code", "clues", "open_clues", "counties", "workers", "amount", "blacklisted"]
+    if cl.empty:
+        return pd.DataFrame(columns=cols)
+    cl = cl.assign(key=cl["credit_code"].where(cl["credit_code"].notna() & cl["credit_code"].ne(""), cl["employer"]))
+    g = cl.groupby("key").agg(employer=("employer", "first"), credit_code=("credit_code", "first"),
+                              clues=("clue_id", "size"), open_clues=("is_open", "sum"),
+                              counties=("county_code", "nunique"), workers=("workers", "sum"),
+                              amount=("amount", "sum"), names=("employer", lambda s: tuple(set(s))))
+    g = g[g["clues"] >= 2].reset_index()
+    ks = cases(scope, as_of, NO_FILTERS, False)
+    black = set(ks.loc[ks["blacklisted"].fillna(False).astype(bool), "employer"])
+    g["blacklisted"] = [bool(black & set(n)) for n in g["names"]]
+    g = g.sort_values(["clues", "amount"], ascending=False).head(top)
+    return g[cols].reset_index(drop=True)
+
+
+@cached
+def employer_records(scope: Scope, key: str, as_of: dt.date) -> dict[str, Any]:
+    """Everything of one employer in scope as of as_of: its clues (by credit code or name, plus same-name clues
+    without a code) and the cases of any of its names, across counties; names, codes, counties, blacklist status."""
+    cl = clues(scope, as_of, Filters(search=key), False, 10_000_000)
+    cl = cl[cl["credit_code"].eq(key) | cl["employer"].eq(key)]
+    names = set(cl["employer"].dropna()) | {key}
+    if names - {key}:
+        more = clues(scope, as_of, NO_FILTERS, False, 10_000_000)
+        more = more[more["employer"].isin(names) & (more["credit_code"].isna() | more["credit_code"].eq(""))]
+        cl = pd.concat([cl, more[~more["clue_id"].isin(cl["clue_id"])]], ignore_index=True)
+    ks = cases(scope, as_of, NO_FILTERS, False)
+    ks = ks[ks["employer"].isin(names)].reset_index(drop=True)
+    cl = cl.sort_values(["received_date", "clue_id"], ascending=[False, True]).reset_index(drop=True)
+    return {"clues": cl, "cases": ks, "names": sorted(set(cl["employer"].dropna()) | set(ks["employer"].dropna())),
+            "credit_codes": sorted(set(cl["credit_code"].dropna()) - {""}),
+            "counties": sorted(set(cl["county_name"].dropna()) | set(ks["county_name"].dropna())),
+            "blacklisted": bool(ks["blacklisted"].fillna(False).astype(bool).any())}
+
+
+@cached
+def project_detail(scope: Scope, project_id: str, as_of: dt.date) -> dict[str, Any] | None:
+    """One project as of as_of (ledger facts, risk score, warning level and reasons) with its safeguards, each
+    marked 已落实 / 未落实 (core ones are those of the county score)."""
+    from huxin.vocab import CORE_SAFEGUARDS, SAFEGUARDS, WAGE_DEPOSIT_LABEL
+    df = projects(scope, as_of, Filters(search=project_id), False)
+    df = df[df["project_id"] == project_id]
+    if df.empty:
+        return None
+    p = df.iloc[0].to_dict()
+    rows = []
+    for col, label in SAFEGUARDS.items():
+        v = p.get(col)
+        ok = False if v is None or pd.isna(v) else bool(v)
+        note = ""
+        if col == "wage_deposit_ok":
+            note = WAGE_DEPOSIT_LABEL.get(p.get("wage_deposit") or "", "未填")
+        rows.append({"safeguard": label, "core": col in CORE_SAFEGUARDS, "in_place": ok, "note": note})
+    return {"project": p, "safeguards": pd.DataFrame(rows)}
+
+
+@cached
+def case_detail(scope: Scope, case_id: str, as_of: dt.date) -> dict[str, Any] | None:
+    """One case as of as_of (stage, escalation, responsible leader and unit, amounts) and its clue, if any."""
+    df = cases(scope, as_of, Filters(search=case_id), False)
+    df = df[df["case_id"] == case_id]
+    if df.empty:
+        return None
+    k = df.iloc[0].to_dict()
+    clue = clue_detail(scope, k["clue_id"], as_of) if isinstance(k.get("clue_id"), str) and k["clue_id"] else None
+    return {"case": k, "clue": None if clue is None else clue["clue"]}
+
+
+# --- load status (导入情况 page) ---
+@cached
+def load_files_table(last_batches: int = 10) -> pd.DataFrame:
+    """Per-file accounting of the latest ``last_batches`` load batches, newest first.
+
+    rows_in = loaded + rejected + skipped_summary; blank rows are counted apart (not in rows_in).
+    """
+    return query("""SELECT b.batch_id, b.finished_at, b.command, b.is_demo, f.file, f.sheet, f.kind, f.rows_in,
+                           f.loaded, f.inserted, f.updated, f.unchanged, f.rejected, f.skipped_summary,
+                           f.blank_rows, f.warnings, f.newest_date
+                    FROM load_files f JOIN load_batches b USING (batch_id)
+                    WHERE b.batch_id > (SELECT coalesce(max(batch_id), 0) FROM load_batches) - $n
+                    ORDER BY b.batch_id DESC, f.kind, f.file, f.sheet""", {"n": int(last_batches)})
+
+
+@cached
+def ledger_freshness() -> pd.DataFrame:
+    """Records per ledger and the newest date of each dated field: a ledger whose newest date lags the others was
+    probably not re-exported before the last load."""
+    return query("""
+        WITH f AS (
+            SELECT 1 AS ord, '线索台账' AS ledger, '反映时间' AS field, count(*) AS records,
+                   max(received_date) AS newest FROM clues
+            UNION ALL SELECT 2, '线索台账', '办结时间', count(*), max(closed_date) FROM clues
+            UNION ALL SELECT 3, '案件台账', '立案日期', count(*), max(opened_date) FROM cases
+            UNION ALL SELECT 4, '案件台账', '结案日期', count(*), max(closed_date) FROM cases
+            UNION ALL SELECT 5, '在建项目台账', '开工日期', count(*), max(start_date) FROM projects
+            UNION ALL SELECT 6, '在建项目台账', '实名制更新日期', count(*), max(roster_updated_date) FROM projects
+        )
+        SELECT ledger, field, records, newest FROM f ORDER BY ord""")
