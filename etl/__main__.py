@@ -53,6 +53,16 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断 / interrupted", file=sys.stderr)
         return 130
+    except Exception as e:  # noqa: BLE001 - a clerk gets a sentence, the developer gets the log file
+        import traceback
+
+        from huxin.audit import app_dir
+        log = app_dir() / "etl-errors.log"
+        with log.open("a", encoding="utf-8") as fh:
+            fh.write(f"--- {' '.join(sys.argv)}\n{traceback.format_exc()}\n")
+        print(f"错误：程序内部错误（{type(e).__name__}: {e}）。数据库未作改动。详细信息已写入 {log}，请联系技术人员。",
+              file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

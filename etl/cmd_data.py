@@ -79,6 +79,9 @@ def cmd_load(args: argparse.Namespace) -> int:
     if rejected:
         print(f"共拒收 {rejected} 行，原因见 python -m etl status 或数据库表 load_issues。")
     _print_calendar_warnings()
+    if sum(f.loaded for f in result.files) == 0:
+        print("错误：没有一行通过校验，未导入任何记录（拒收原因已记录）。", file=sys.stderr)
+        return 3
     return 0
 
 

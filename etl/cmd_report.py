@@ -79,6 +79,11 @@ def _int(x: Any) -> int | None:
     return None if x is None or pd.isna(x) else int(x)
 
 
+def _str(x: Any) -> str | None:
+    """Text or None: pandas turns a None in a column of text into NaN, which is not JSON."""
+    return x if isinstance(x, str) and x != "" else None
+
+
 def _float(x: Any) -> float | None:
     if x is None:
         return None
@@ -124,7 +129,7 @@ def build_report(as_of: dt.date, start: dt.date) -> dict[str, Any]:
             "closure_rate": _float(r["closure_rate"]), "on_time_rate": _float(r["on_time_rate"]),
             "overdue_open": int(r["overdue_open"]), "open_stock": int(r["open_stock"]),
             "score": float(r["score"]), "grade": r["grade"], "rank": int(r["rank"]),
-            "rank_change": _int(r["rank_change"]), "warning_level": r["warning_level"] or None,
+            "rank_change": _int(r["rank_change"]), "warning_level": _str(r["warning_level"]),
             "projected_clear_date": _day(r["projected_clear_date"]), "clear_status": r["clear_status"],
             # additions
             "closed_on_time": int(r["closed_on_time"]), "open_clues": int(r["open_clues"]),
@@ -133,7 +138,7 @@ def build_report(as_of: dt.date, start: dt.date) -> dict[str, Any]:
             "repeat_rate": _float(r["repeat_rate"]), "safeguard_rate": _float(r["safeguard_rate"]),
             "amount_owed": float(r["amount_owed"]), "amount_recovered": float(r["amount_recovered"]),
             "required_pace": _float(r["required_pace"]), "actual_pace": _float(r["actual_pace"]),
-            "is_last": bool(r["is_last"]), "warning_reasons": r["warning_reasons"] or "",
+            "is_last": bool(r["is_last"]), "warning_reasons": _str(r["warning_reasons"]) or "",
             "score_detail": r["score_detail"],
         })
     return {
@@ -287,7 +292,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         return _fail(f"数据库 {path} 不存在或无法打开。")
     for w in rep["calendar_warnings"]:
         print(f"警告：{w}", file=sys.stderr)
-    text = (json.dumps(rep, ensure_ascii=False, indent=2) + "\n" if args.format == "json"
+    text = (json.dumps(rep, ensure_ascii=False, indent=2, allow_nan=False) + "\n" if args.format == "json"
             else render_markdown(rep))
     if args.out:
         args.out.write_text(text, encoding="utf-8")

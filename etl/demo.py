@@ -68,14 +68,20 @@ one merged title row above the header; yes/no written as ``√``/``×`` (实名�
 按月足额支付) and ``有``/``无`` (维权信息公示牌, 工程款支付担保); 开工日期 and 实名制更新日期 as real Excel
 date cells (the main files write dates as ``YYYY-MM-DD`` text). No row is bad.
 
-The manifest gives, per file: ledger, format, encoding, title_rows, data_rows, blank_rows,
-summary_rows, bad_rows (with ids and reasons), expected_loaded, and totals of the valid rows.
+With ``fmt="csv"`` at city scale the three main ledgers are CSV; the two messy files stay as described.
+
+The manifest gives, per file: ledger, format, encoding, title_rows, header_row, data_rows (blank and
+summary rows excluded, bad rows included), blank_rows, summary_rows, bad_rows (with ids and reasons),
+expected_loaded (= data_rows - bad_rows) and, for the 12345 file, valid_workers / valid_amount (sums
+over the 57 valid rows, 1.2万 read as 12,000). It also lists the lagging / exemplary counties, the
+repeat offenders, problem projects and the years the working-day calendar approximated by weekends.
 """
 from __future__ import annotations
 
 import argparse
 import csv
 import datetime as dt
+import itertools
 import json
 import re
 import time
@@ -104,8 +110,14 @@ from huxin.vocab import (
     WAGE_DEPOSIT,
 )
 
-__all__ = ["SCALES", "write_demo_ledgers", "demo_expectations", "usci_check_char", "is_valid_credit_code",
-           "id_check_char"]
+__all__ = [
+    "SCALES",
+    "demo_expectations",
+    "id_check_char",
+    "is_valid_credit_code",
+    "usci_check_char",
+    "write_demo_ledgers",
+]
 
 SCALES: dict[str, dict[str, int]] = {
     "city": {"projects": 1_500, "clues": 15_000, "cases": 3_000},
@@ -202,9 +214,10 @@ _SURNAMES = ("王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴
 _SURNAME_P = np.linspace(3.0, 0.4, len(_SURNAMES))
 _SURNAME_P = _SURNAME_P / _SURNAME_P.sum()
 _GIVEN = ("伟", "强", "磊", "军", "勇", "杰", "涛", "明", "超", "刚", "平", "辉", "鹏", "华", "飞", "鑫", "波", "斌",
-          "宇", "浩", "凯", "健", "俊", "帅", "建", "国", "新", "海", "建军", "建国", "永", "红", "峰", "亮", "林",
-          "振", "东", "志", "文", "德", "春", "金", "成", "福", "喜", "长", "保", "全", "芳", "娟", "敏", "静",
-          "丽", "艳", "霞", "秀英", "桂英", "玉兰", "丹", "玲", "燕", "萍", "秀兰", "宏", "瑞", "庆", "良", "岩")
+          "宇", "浩", "凯", "健", "俊", "帅", "建", "国", "新", "海", "永", "红", "峰", "亮", "林", "振", "东", "志",
+          "文", "德", "春", "金", "成", "福", "喜", "长", "保", "全", "芳", "娟", "敏", "静", "丽", "艳", "霞", "丹",
+          "玲", "燕", "萍", "宏", "瑞", "庆", "良", "岩")
+_GIVEN_PAIRS = ("建军", "建国", "秀英", "桂英", "玉兰", "秀兰", "红梅", "志强", "海涛", "国庆", "春生", "保国")
 _SOURCE_P = np.array([0.45, 0.30, 0.07, 0.05, 0.07, 0.03, 0.03])
 _VERDICT_P_CONSTR = np.array([0.52, 0.07, 0.12, 0.08, 0.10, 0.08, 0.03])
 _VERDICT_P_OTHER = np.array([0.52, 0.06, 0.01, 0.20, 0.10, 0.08, 0.03])
@@ -353,16 +366,21 @@ class _Calendar:
         weekday = (self.dates.astype(np.int64) + 3) % 7          # Monday = 0
         self.weekday = weekday
         self.workday = weekday < 5
+        # Years chinese_calendar does not cover are approximated by weekends only (listed in the manifest).
+        self.weekends_only_years: set[int] = set()
         try:
             import chinese_calendar as cc
-            for i in range(n):
-                d = self.start + dt.timedelta(days=i)
-                try:
-                    self.workday[i] = cc.is_workday(d)
-                except (NotImplementedError, ValueError):
-                    pass
         except ImportError:  # pragma: no cover - chinese_calendar is a project dependency
-            pass
+            cc = None
+        for i in range(n):
+            d = self.start + dt.timedelta(days=i)
+            if cc is None:
+                self.weekends_only_years.add(d.year)
+                continue
+            try:
+                self.workday[i] = cc.is_workday(d)
+            except (NotImplementedError, ValueError):
+                self.weekends_only_years.add(d.year)
         self.cum = np.cumsum(self.workday)
 
     def add_workdays(self, day: np.ndarray, n: np.ndarray) -> np.ndarray:
@@ -522,8 +540,9 @@ def _person_names(rng: np.random.Generator, n: int) -> pa.Array:
     sur = _take(_SURNAMES, _choice(rng, n, _SURNAME_P))
     g1 = _take(_GIVEN, rng.integers(0, len(_GIVEN), n))
     g2 = _take(_GIVEN, rng.integers(0, len(_GIVEN), n))
-    two = rng.random(n) < 0.6
-    given = pc.if_else(pa.array(two), _join(g1, g2), g1)
+    pair = _take(_GIVEN_PAIRS, rng.integers(0, len(_GIVEN_PAIRS), n))
+    u = rng.random(n)
+    given = pc.if_else(pa.array(u < 0.5), _join(g1, g2), pc.if_else(pa.array(u < 0.62), pair, g1))
     return _join(sur, given)
 
 
@@ -591,13 +610,14 @@ class _Context:
         self.town_start = np.r_[0, np.cumsum(self.town_len)[:-1]]
         self.towns = _s([t for ts in town_lists for t in ts])
         self.town_lists = town_lists
-        self.town_gov = [t + ("办事处" if t.endswith("街道") else "人民政府") for ts in town_lists for t in ts]
+        self.town_gov = _s(t + ("办事处" if t.endswith("街道") else "人民政府") for ts in town_lists for t in ts)
+        self.raw_names_pa = _s(self.raw_names)
 
         # county profiles
         rng = np.random.default_rng([seed, 1])
         perm = rng.permutation(self.n)
-        n_lag = 0 if self.n < 3 else max(2, int(round(self.n * 0.06)))
-        n_ex = 0 if self.n < 3 else max(1, int(round(self.n * 0.03)))
+        n_lag = 0 if self.n < 3 else max(2, round(self.n * 0.06))
+        n_ex = 0 if self.n < 3 else max(1, round(self.n * 0.03))
         self.lagging = np.zeros(self.n, bool)
         self.lagging[perm[:n_lag]] = True
         self.exemplary = np.zeros(self.n, bool)
@@ -735,7 +755,7 @@ def _gen_projects(ctx: _Context, comp: _Companies, county: np.ndarray, seq: np.n
     w = np.minimum(rng.lognormal(0.0, 0.8, n), 8.0) * np.array([1.0, 1.5, 0.6, 0.05])[status]
     problem = np.zeros(n, bool)
     if with_weights and n:
-        n_prob = max(3, int(round(n * 0.008)))
+        n_prob = max(3, round(n * 0.008))
         cand = np.flatnonzero(status <= 1)
         bias = np.where(lag[cand], 3.0, 1.0)
         pick = rng.choice(cand, min(n_prob, len(cand)), replace=False, p=bias / bias.sum())
@@ -1054,22 +1074,20 @@ def _gen_cases(ctx: _Context, comp: _Companies, proj: _Projects, clues: dict, c_
     sup[rank < n_tf + n_lead + n_flag] = 0
     sup[rank < n_tf + n_lead] = 1
     sup[rank < n_tf] = 2
-    kinds = np.array(ctx.kind, dtype=object)[county]
+    kind_idx = np.array(["区县市旗".index(k) for k in ctx.kind])[county]
     title_idx = rng.integers(0, 2, n)
-    titles = np.where(sup == 2, np.where(title_idx == 0, "常务副" + kinds + "长", kinds + "长"),
-                      np.where(sup == 1, "副" + kinds + "长",
-                               np.where(title_idx == 0, "副" + kinds + "长", np.array(ctx.raw_names, dtype=object)[county] + "人社局局长")))
-    leader = _join(pa.array(titles.astype(str), pa.string()), " ",
-                   _take(_SURNAMES, _choice(rng, n, _SURNAME_P)), "某某")
-    has_sector = project >= 0
-    sector = np.where(has_sector, proj.sector[np.maximum(project, 0)], -1)
-    unit_word = np.where(sector == 1, "交通运输局", np.where(sector == 2, "水利局",
-                                                        np.where((sector == 0) & (rng.random(n) < 0.4), "住建局",
-                                                                 "人社局")))
-    county_name = np.array(ctx.raw_names, dtype=object)[county]
-    town_gov = np.array(ctx.town_gov, dtype=object)[_segment_pick(rng, ctx.town_start[county], ctx.town_len[county])]
-    unit = np.where(sup == 2, county_name + "根治欠薪专案组",
-                    np.where((sup == 1) & (rng.random(n) < 0.3), town_gov, county_name + unit_word))
+    titles = [f"{pre}{k}长" for k in "区县市旗" for pre in ("常务副", "", "副")]
+    title = _take(titles, kind_idx * 3 + np.where(sup == 2, title_idx, 2))
+    title = pc.if_else(pa.array((sup == 0) & (title_idx == 1)), _join(_take(ctx.raw_names_pa, county), "人社局局长"),
+                       title)
+    leader = _join(title, " ", _take(_SURNAMES, _choice(rng, n, _SURNAME_P)), "某某")
+    sector = np.where(project >= 0, proj.sector[np.maximum(project, 0)], -1)
+    housing = (sector == 0) & (rng.random(n) < 0.4)
+    unit_word = np.where(sector == 1, 1, np.where(sector == 2, 2, np.where(housing, 3, 0)))
+    unit_word = np.where(sup == 2, 4, unit_word)
+    unit = _join(_take(ctx.raw_names_pa, county), _take(("人社局", "交通运输局", "水利局", "住建局", "根治欠薪专案组"), unit_word))
+    town_gov = _take(ctx.town_gov, _segment_pick(rng, ctx.town_start[county], ctx.town_len[county]))
+    unit = pc.if_else(pa.array((sup == 1) & (rng.random(n) < 0.3)), town_gov, unit)
     esc = sup >= 0
     police = (stage == 3) | (closed & (rng.random(n) < 0.02))
     offender = np.isin(emp, comp.offenders)
@@ -1089,7 +1107,7 @@ def _gen_cases(ctx: _Context, comp: _Companies, proj: _Projects, clues: dict, c_
         "案件状态": _take(_STAGE_LABELS, stage),
         "督办级别": _null_where(_take(_SUPERVISION_LABELS, np.maximum(sup, 0)), ~esc),
         "包案领导": _null_where(leader, ~esc),
-        "责任单位": _null_where(pa.array(unit.astype(str), pa.string()), ~esc),
+        "责任单位": _null_where(unit, ~esc),
         "办结时限": cal.date_str(due),
         "结案日期": cal.date_str(closed_day, ~closed),
         "移送公安": pc.if_else(pa.array(police), pa.scalar(_YES), pa.scalar(_NO)),
@@ -1207,19 +1225,23 @@ def _write_12345(ctx: _Context, comp: _Companies, proj: _Projects, path: Path) -
     rows: list[list[str]] = []
     valid_workers = valid_amount = 0
     bad_list = []
+    # deliberate whitespace defects at fixed counts: line breaks in two employer cells, full-width spaces
+    good = np.setdiff1d(np.arange(n), bad_rows)
+    picks = rng.permutation(good)
+    line_break, wide_emp, wide_county = set(picks[:2].tolist()), set(picks[2:5].tolist()), set(picks[5:11].tolist())
     for i in range(n):
         c = int(county[i])
         d = (cal.dates[day[i]]).astype(dt.date)
         style = int(rng.integers(0, 6))
         cstyle = int(rng.integers(0, 3))
         county_cell = (ctx.codes[c], ctx.short[c], ctx.names[c])[cstyle]
-        if rng.random() < 0.15:
+        if i in wide_county:
             county_cell = "　" + county_cell + "　"
         employer = emp_names[i]
-        if rng.random() < 0.06:
+        if i in line_break:
             k = max(2, len(employer) - 4)
             employer = employer[:k] + "\n" + employer[k:]
-        elif rng.random() < 0.08:
+        elif i in wide_emp:
             employer = employer + "　"
         person = names[i]
         if len(person) == 2 and rng.random() < 0.5:
@@ -1382,7 +1404,7 @@ def write_demo_ledgers(out_dir: Path, counties: dict[str, str], as_of: dt.date, 
     bounds.append(ctx.n)
     case_seq = 0
     stats = {"clues_open": 0, "clues_closed": 0, "clues_returned": 0}
-    for ci, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:])):
+    for ci, (lo, hi) in enumerate(itertools.pairwise(bounds)):
         rng = np.random.default_rng([seed, 100, ci])
         table, aux = _gen_clues(ctx, comp, proj, lo, hi, rng)
         clue_sink.write(table)
@@ -1420,6 +1442,8 @@ def write_demo_ledgers(out_dir: Path, counties: dict[str, str], as_of: dt.date, 
         "repeat_offenders": [{"name": comp.names[int(i)].as_py(), "credit_code": comp.codes[int(i)].as_py(),
                               "counties": [ctx.codes[c] for c in comp.offender_counties[k]]}
                              for k, i in enumerate(comp.offenders)],
+        "workday_calendar": {"source": "chinese_calendar",
+                             "weekends_only_years": sorted(ctx.cal.weekends_only_years)},
         "problem_projects": proj.ids.take(pa.array(np.flatnonzero(proj.problem))).to_pylist()[:50],
         "generation_seconds": None,
     }

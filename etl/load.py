@@ -222,8 +222,9 @@ class _Issues:
 
 def _raw_json(chunk: pd.DataFrame, idx: Any, raw_headers: dict[int, str]) -> str:
     row = chunk.loc[idx]
-    return json.dumps({h: (None if P.clean_text(row[i]) is None else str(row[i])) for i, h in raw_headers.items()},
-                      ensure_ascii=False)
+    def raw(v: Any) -> str | None:  # the cell exactly as read (no parsing: it may be what failed to parse)
+        return None if v is None or (isinstance(v, float) and np.isnan(v)) or str(v).strip() == "" else str(v)
+    return json.dumps({h: raw(row[i]) for i, h in raw_headers.items()}, ensure_ascii=False, default=str)
 
 
 def _is_blank_frame(chunk: pd.DataFrame, cols: list[int]) -> pd.Series:
@@ -330,6 +331,17 @@ def process_table(t: RawTable, county: P.CountyResolver, today: dt.date, issues:
         fresh = ~kv.duplicated(keep="first") & kv.map(seen_keys).isna()
         seen_keys.update(zip(kv[fresh], (int(r) for r in row_no[fresh]), strict=True))
 
+        if reasons and t.path is not None:
+            errcells = None
+            col_index = {cm.column: cm.index for cm in t.columns}
+            for idx, (col, reason, value) in list(reasons.items()):
+                if value is None and col in col_index and reason.startswith("必填项"):
+                    if errcells is None:
+                        from etl.read import excel_error_cells
+                        errcells = excel_error_cells(t.path, t.sheet)
+                    err = errcells.get((int(chunk.at[idx, "_row"]), col_index[col]))
+                    if err:
+                        reasons[idx] = (col, f"“{label_of[col]}”单元格是错误值 {err}（公式出错），请修正后重新导入", err)
         for idx, (col, reason, value) in reasons.items():
             issues.add(t.file, t.sheet, chunk.at[idx, "_row"], label_of.get(col, col),
                        None if value is None else value, "error", reason, _raw_json(chunk, idx, raw_headers))
@@ -360,6 +372,14 @@ def _validate_rows(kind: str, typed: dict[str, pd.Series], chunk: pd.DataFrame, 
         return pd.to_datetime(col(name), errors="coerce")
 
     now = pd.Timestamp(today)
+    # Implausible magnitudes are typing errors (an amount pasted into the wrong unit, an ID in a count column).
+    for name, limit, what in (("workers", 1_000_000, "人数"), ("resolved_workers", 1_000_000, "人数"),
+                              ("workers_on_site", 1_000_000, "人数"), ("amount", 1e11, "金额"),
+                              ("resolved_amount", 1e11, "金额"), ("amount_owed", 1e11, "金额"),
+                              ("amount_paid", 1e11, "金额"), ("contract_amount", 1e13, "金额")):
+        if name in typed:
+            v = pd.to_numeric(col(name), errors="coerce")
+            fail(v > limit, name, f"“{label_of.get(name, name)}”{what}过大（超过 {limit:,.0f}），请核实单位和数值", col(name))
     for name in ("workers", "amount", "resolved_workers", "resolved_amount", "amount_owed", "amount_paid",
                  "contract_amount", "workers_on_site"):
         if name in typed:
@@ -562,6 +582,9 @@ def load_files(db_path: Path, paths: list[Path], kind: str | None = None, today:
                     staged.add(t.kind)
                 con.unregister("_typed")
                 del typed, frames
+            if all(r.rows_in - r.skipped_summary == 0 for r in reports):
+                names = "、".join(r.file for r in reports)
+                raise LoadError(f"{names}：没有数据行（只有表头、空行或合计行），未导入任何内容。")
             for k in KIND_ORDER:
                 if k in staged:
                     _merge(con, k, batch_id, reports)
@@ -569,8 +592,11 @@ def load_files(db_path: Path, paths: list[Path], kind: str | None = None, today:
                 if k in staged:
                     _reference_warnings(con, k, issues)
             changed = any(r.inserted or r.updated for r in reports)
-            known = {r[0] for r in con.execute("SELECT DISTINCT sha256 FROM load_files").fetchall()}
-            if not changed and all(r.sha256 in known for r in reports):
+            # Same content, same verdicts as an earlier load of the same file: nothing to record. (A file loaded
+            # before under other rules gets a new batch so its new rejections are recorded.)
+            known = {tuple(r) for r in con.execute(
+                "SELECT DISTINCT sha256, sheet, rejected, warnings FROM load_files").fetchall()}
+            if not changed and all((r.sha256, r.sheet, r.rejected, r.warnings) in known for r in reports):
                 raise _NoChange()
             result.changed = True
             result.batch_id = batch_id

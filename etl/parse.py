@@ -32,6 +32,7 @@ import math
 import re
 from collections.abc import Callable, Hashable, Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -451,21 +452,25 @@ def parse_choice(v: Any, mapping: Mapping[str, str], field_label: str) -> str | 
     text = clean_text(raw)
     if text is None:
         return None
-    key = _norm_label(text)
+    normalized, allowed = _vocabulary(tuple(mapping.items()))
+    code = normalized.get(_norm_label(text))
+    if code is not None:
+        return code
+    raise CellError(f"{field_label}无法识别：{text}（可填：{allowed}）")
+
+
+@lru_cache(maxsize=256)
+def _vocabulary(items: tuple[tuple[str, str], ...]) -> tuple[dict[str, str], str]:
+    """(normalised label or code -> code, the labels to list in a message: one per code)."""
     normalized: dict[str, str] = {}
-    for label, code in mapping.items():
-        normalized.setdefault(_norm_label(label), code)
-    if key in normalized:
-        return normalized[key]
-    for code in mapping.values():
-        if key == _norm_label(code):
-            return code
     first_label: dict[str, str] = {}
-    for label, code in mapping.items():
+    for label, code in items:
+        normalized.setdefault(_norm_label(label), code)
         first_label.setdefault(code, label)
-    allowed = list(first_label.values())
-    shown = "、".join(allowed[:8]) + ("等" if len(allowed) > 8 else "")
-    raise CellError(f"{field_label}无法识别：{text}（可填：{shown}）")
+    for code in first_label:
+        normalized.setdefault(_norm_label(code), code)
+    labels = list(first_label.values())
+    return normalized, "、".join(labels[:8]) + ("等" if len(labels) > 8 else "")
 
 
 # --------------------------------------------------------------------------------------------
@@ -1015,9 +1020,13 @@ def _iso_dates(strings: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     # they form a fixed-width byte matrix.
     subset = strings if len(idx) == len(strings) else strings.take(pa.array(idx))
     raw = _fixed_width_bytes(pc.utf8_rpad(subset, 19, "0").cast(pa.large_string()), 19)
-    c = np.ascontiguousarray(raw.T).astype(np.int32) - ord("0")  # one row per character position
-    y = c[0] * 1000 + c[1] * 100 + c[2] * 10 + c[3]
-    m, d, hh, mm, ss = (c[i] * 10 + c[i + 1] for i in (5, 8, 11, 14, 17))
+    rows = np.ascontiguousarray(raw.T)  # one contiguous row of bytes per character position
+
+    def digit(i: int) -> np.ndarray:
+        return rows[i].astype(np.int32) - ord("0")
+
+    y = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3)
+    m, d, hh, mm, ss = (digit(i) * 10 + digit(i + 1) for i in (5, 8, 11, 14, 17))
     good = (y >= YEAR_MIN) & (y <= YEAR_MAX) & (m >= 1) & (m <= 12) & (d >= 1)
     month = ((y - 1970) * 12 + np.clip(m, 1, 12) - 1).astype("datetime64[M]")
     first = month.astype("datetime64[D]")

@@ -63,6 +63,7 @@ class RawTable:
     chunks: Iterator[pd.DataFrame]  # raw cells (object), column '_row' = row number as the user sees it
     sha256: str
     notes: list[str] = field(default_factory=list)
+    path: Path | None = None        # for looking up Excel error cells when a row is rejected
 
 
 def _canonical_lookup(kind: str) -> dict[str, tuple[str, str, float]]:
@@ -166,6 +167,49 @@ def _sniff_format(path: Path) -> str:
     return "other"
 
 
+_CELL_ERR_RE = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?t="e"[^>]*>(?:<f[^>]*>.*?</f>|<f[^>]*/>)?<v>([^<]*)</v>', re.S)
+
+
+def excel_error_cells(path: Path, sheet: str) -> dict[tuple[int, int], str]:
+    """{(excel row, 0-based column): '#N/A'} for error cells of an xlsx sheet.
+
+    python-calamine reads error cells (#N/A, #REF!) as empty strings (python-calamine issue #105), which would make
+    the message say "empty" where the clerk sees #N/A. Only called when a row was rejected for a blank cell.
+    """
+    import zipfile
+    from xml.etree import ElementTree as ET
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+                  "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
+            wb = ET.fromstring(z.read("xl/workbook.xml"))
+            rid = next((el.get(f"{{{ns['r']}}}id") for el in wb.iterfind("m:sheets/m:sheet", ns)
+                        if el.get("name") == sheet), None)
+            rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+            target = next((el.get("Target") for el in rels if el.get("Id") == rid), None)
+            if target is None:
+                return {}
+            target = target.lstrip("/")
+            xml = z.read(target if target.startswith("xl/") else "xl/" + target)
+    except (KeyError, OSError, zipfile.BadZipFile, ET.ParseError):
+        return {}
+    out = {}
+    for col, row, val in _CELL_ERR_RE.findall(xml):
+        n = 0
+        for ch in col.decode():
+            n = n * 26 + (ord(ch) - 64)
+        out[(int(row), n - 1)] = val.decode("utf-8", "replace")
+    return out
+
+
+def _is_encrypted_ooxml(path: Path) -> bool:
+    """An encrypted xlsx is an OLE container with an 'EncryptionInfo' stream (MS-OFFCRYPTO)."""
+    with path.open("rb") as fh:
+        head = fh.read(1 << 20)
+    return "EncryptionInfo".encode("utf-16-le") in head
+
+
 def read_excel(path: Path, kind: str | None, sha: str) -> list[RawTable]:
     name = path.name
     fmt = _sniff_format(path)
@@ -179,6 +223,8 @@ def read_excel(path: Path, kind: str | None, sha: str) -> list[RawTable]:
     except calamine.PasswordError:
         raise LoadError(f"{name}：文件受密码保护，无法读取。请在 Excel 中取消密码后另存为再导入。") from None
     except Exception as e:  # calamine raises several error types for broken files
+        if fmt == "ole" and _is_encrypted_ooxml(path):
+            raise LoadError(f"{name}：文件受密码保护，无法读取。请在 Excel 中取消密码后另存为再导入。") from None
         if fmt == "ole":
             raise LoadError(f"{name}：无法读取（可能是受密码保护的 xlsx 文件，或已损坏的 xls 文件）。"
                             f"请在 Excel 中打开后另存为 .xlsx 再导入。") from None
@@ -209,7 +255,8 @@ def read_excel(path: Path, kind: str | None, sha: str) -> list[RawTable]:
         frame = pd.DataFrame(data, columns=range(width), dtype=object) if data else pd.DataFrame(
             columns=range(len(rows[hi])), dtype=object)
         frame["_row"] = range(hi + 2, hi + 2 + len(data))
-        tables.append(RawTable(name, meta.name, k, hi + 1, cols, ignored, iter([frame]), sha))
+        tables.append(RawTable(name, meta.name, k, hi + 1, cols, ignored, iter([frame]), sha,
+                               path=path if fmt == "zip" else None))
     if not tables:
         raise LoadError(f"{name}：没有找到可识别的台账表头（线索台账、在建项目台账或案件台账）。"
                         f"已检查的工作表：{'、'.join(str(m.name) for m in wb.sheets_metadata) or '无'}。"
@@ -264,7 +311,10 @@ def read_csv(path: Path, kind: str | None, sha: str) -> list[RawTable]:
         raise LoadError(f"{name}：无法识别文件编码（既不是 UTF-8 也不是 GBK/GB18030）。请在 Excel 中另存为“CSV UTF-8”后再导入。")
     delim = _sniff_delimiter(sample.replace("\x00", ""))
     # Header search on the first lines with the csv module (it handles quoted cells with line breaks).
-    head_rows = list(csv.reader(io.StringIO(sample.replace("\x00", "")), delimiter=delim))[:HEADER_SEARCH_ROWS + 1]
+    # Mixed line endings (\r\n, \n and a lone \r in one file) are normalised for the header search; pandas'
+    # C parser accepts all three when reading the data.
+    norm = sample.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
+    head_rows = list(csv.reader(io.StringIO(norm), delimiter=delim))[:HEADER_SEARCH_ROWS + 1]
     hi = find_header(head_rows)
     if hi is None:
         raise LoadError(f"{name}：没有找到可识别的台账表头（线索台账、在建项目台账或案件台账）。"

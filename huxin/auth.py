@@ -448,7 +448,9 @@ def sso_user(identity: str | None, accounts: Accounts) -> User | str:
         return "统一身份认证未返回用户标识（email），无法确定账户。"
     acct = accounts.find(ident)
     if acct is None or not acct.sso:
-        return f"账户 {ident} 未在本系统登记，请联系市治欠办管理员开通。"
+        from huxin.privacy import escape_markdown  # the message goes into st.error (Markdown)
+
+        return f"账户 {escape_markdown(ident[:128])} 未在本系统登记，请联系市治欠办管理员开通。"
     return acct.user()
 
 
@@ -511,7 +513,8 @@ def _client() -> str | None:
     try:
         import streamlit as st
 
-        return st.context.ip_address
+        ip = st.context.ip_address
+        return ip if isinstance(ip, str) else None
     except Exception:
         return None
 

@@ -469,13 +469,15 @@ def _clearing_paragraph(s: dict[str, Any]) -> str:
                      else f"，近{c['pace_window']}个工作日存量没有下降")
         else:
             pace += f"，近{c['pace_window']}个工作日实际日均净化解{act:.1f}件"
-        status = c["status"]
-        if status == R.ON_PACE and c.get("projected_date"):
-            verdict = f"按此进度预计{_md(c['projected_date'])}清零，可在期限前完成"
-        elif status == R.AT_RISK and c.get("projected_date"):
-            verdict = f"按此进度预计{_md(c['projected_date'])}清零，晚于期限{c['late_days']}天，存在风险"
-        elif c.get("projected_date"):
-            verdict = f"按此进度预计{_md(c['projected_date'])}清零，晚于期限{c['late_days']}天，进度滞后"
+        status, when, late = c["status"], c.get("projected_date"), c.get("late_days")
+        expect = f"按此进度预计{_md(when)}清零，" if when else "按此进度"
+        late_txt = f"晚于期限{late}天，" if when and late and late > 0 else ""
+        if status == R.ON_PACE:
+            verdict = expect + "可在期限前完成"
+        elif status == R.AT_RISK:
+            verdict = expect + late_txt + "存在风险"
+        elif when:
+            verdict = expect + late_txt + "进度滞后"
         else:
             verdict = "按当前进度无法在期限前清零，进度滞后"
         body = pace + "，" + verdict + "。"

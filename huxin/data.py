@@ -1030,7 +1030,37 @@ def ledger_freshness() -> pd.DataFrame:
             UNION ALL SELECT 2, '线索台账', '办结时间', count(*), max(closed_date) FROM clues
             UNION ALL SELECT 3, '案件台账', '立案日期', count(*), max(opened_date) FROM cases
             UNION ALL SELECT 4, '案件台账', '结案日期', count(*), max(closed_date) FROM cases
-            UNION ALL SELECT 5, '在建项目台账', '开工日期', count(*), max(start_date) FROM projects
-            UNION ALL SELECT 6, '在建项目台账', '实名制更新日期', count(*), max(roster_updated_date) FROM projects
+            UNION ALL SELECT 5, '在建项目台账', '实名制更新日期', count(*), max(roster_updated_date) FROM projects
         )
         SELECT ledger, field, records, newest FROM f ORDER BY ord""")
+
+
+@cached
+def load_issue_rows(scope: Scope, limit: int = 5000) -> pd.DataFrame:
+    """Rejected (error) and warned (warning) ledger rows of the loads, newest batch first: batch_id, file, sheet,
+    row_number, column_name, value, severity, reason.
+
+    load_issues has no county column (a rejected row may not even name a valid county), so a county scope gets no
+    rows at all. The value is masked unless scope.unmask: a personal column by its own rule (张*, 138****1234), any
+    other value (and the reason, which may quote it) scrubbed of phone, ID and card numbers. The raw row (JSON) is
+    never returned.
+    """
+    from huxin import privacy as P
+    from huxin.vocab import LEDGER_HEADERS
+
+    maskers = {"name": P.mask_name, "phone": P.mask_phone, "id": P.mask_id, "card": P.mask_card}
+    cols = ["batch_id", "file", "sheet", "row_number", "column_name", "value", "severity", "reason"]
+    if scope.counties is not None:
+        return pd.DataFrame(columns=cols)
+    df = query("""SELECT batch_id, file, sheet, row_number, column_name, value, severity, reason FROM load_issues
+                  ORDER BY batch_id DESC, severity, file, sheet, row_number LIMIT $limit""", {"limit": int(limit)})
+    if scope.unmask or df.empty:
+        return df
+    kind_of = dict(P.PERSONAL_COLUMNS)
+    kind_of.update({h: P.PERSONAL_COLUMNS[c] for hs in LEDGER_HEADERS.values() for h, (c, _) in hs.items()
+                    if c in P.PERSONAL_COLUMNS})
+    df["value"] = [maskers[kind_of[c]](v) if c in kind_of else P.mask_text(v)
+                   for c, v in zip(df["column_name"], df["value"], strict=True)]
+    # reasons quote the offending value (“未知区县：…”), so they are scrubbed too
+    df["reason"] = df["reason"].map(P.mask_text)
+    return df

@@ -69,3 +69,13 @@ def mask_frame(df: pd.DataFrame) -> pd.DataFrame:
     for c in cols:
         out[c] = out[c].map(_MASKERS[PERSONAL_COLUMNS[c]])
     return out
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
+
+
+def escape_markdown(s: object) -> str:
+    """Ledger or identity-provider text for the rare place it must sit inside a Markdown-rendering element
+    (st.markdown, st.error, widget labels): every Markdown/HTML special character is backslash-escaped, so
+    ``**粗体**`` and ``<img src=x onerror=…>`` show literally. Prefer st.text / st.dataframe, which need nothing."""
+    return _MD_SPECIAL.sub(r"\\\1", "" if s is None else str(s))

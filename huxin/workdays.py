@@ -87,6 +87,9 @@ class WorkCalendar:
     def build(local: dict[int, tuple[frozenset[dt.date], frozenset[dt.date]]] | None = None) -> "WorkCalendar":
         local = local or {}
         pkg = _package_years()
+        # chinese_calendar.is_workday re-validates the year range on every call (slow over 26 years of days);
+        # this is its exact rule on its own tables.
+        pkg_hol, pkg_work = chinese_calendar.constants.holidays, chinese_calendar.constants.workdays
         dates: list[dt.date] = []
         work: list[dt.date] = []
         d = CAL_START
@@ -96,7 +99,7 @@ class WorkCalendar:
                 hol, mk = local[d.year]
                 w = d in mk or (d.weekday() < 5 and d not in hol)
             elif d.year in pkg:
-                w = chinese_calendar.is_workday(d)
+                w = d in pkg_work or (d.weekday() < 5 and d not in pkg_hol)
             else:
                 w = d.weekday() < 5
             dates.append(d)

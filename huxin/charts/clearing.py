@@ -87,24 +87,30 @@ def extra_needed(proj: R.Projection) -> int | None:
 
 # ---------------------------------------------------------------------------------------------
 # Burn-down chart
-def _vline(fig: go.Figure, x: dt.date, text: str, color: str, dash: str, ypos: float) -> None:
+def _vline(fig: go.Figure, x: dt.date, text: str, color: str, dash: str, ypos: float, anchor: str = "top",
+           size: int = 12) -> None:
     # add_shape + add_annotation rather than add_vline(annotation_text=…): the latter has failed on date axes in
     # several plotly releases.
     fig.add_shape(type="line", xref="x", yref="paper", x0=x, x1=x, y0=0, y1=1,
                   line={"color": color, "width": 1.5, "dash": dash})
+    if not text:
+        return
     fig.add_annotation(x=x, xref="x", y=ypos, yref="paper", text=text, showarrow=False, xanchor="right",
-                       yanchor="top", font={"color": color, "size": 12}, bgcolor="rgba(255,255,255,0.8)")
+                       yanchor=anchor, font={"color": color, "size": size}, bgcolor="rgba(255,255,255,0.8)")
 
 
 def burndown_figure(series_total: pd.DataFrame, start: dt.date, deadline: dt.date, year_end_deadline: dt.date,
                     stock_at_start: int, projection: R.Projection, as_of: dt.date,
                     whatif: R.Projection | None = None, title: str = "", height: int = 420,
-                    deadline_label: str = "春节清零期限") -> go.Figure:
+                    deadline_label: str = "春节清零期限", compact: bool = False, font_size: int = 14) -> go.Figure:
     """Open stock since the campaign start: actual line, ideal line to zero at the deadline, projection at the
     current pace (and optionally the what-if pace), with markers for 31 December and the deadline.
 
     series_total: columns d (date) and open_stock — the scope total of huxin.data.clearing()["series"].
+    compact: a small chart (the two tracks side by side) — no legend and only the deadline marker labelled.
+    font_size: base font (larger in present mode, read from the back of a meeting room).
     """
+    small = max(font_size - 2, 10)
     s = series_total[["d", "open_stock"]].copy()
     s["d"] = pd.to_datetime(s["d"]).dt.date
     s = s[(s["d"] >= start) & (s["d"] <= as_of)].sort_values("d")
@@ -126,28 +132,36 @@ def burndown_figure(series_total: pd.DataFrame, start: dt.date, deadline: dt.dat
                 mode="lines+markers", line={"color": color, "dash": "dot", "width": 2.5},
                 marker={"size": [0, 10], "color": color},
                 hovertemplate="%{x|%Y-%m-%d}<br>预计存量 %{y:,.0f}<extra>按当前速度</extra>"))
-            fig.add_annotation(x=projection.projected_date, y=0, text=f"预计 {projection.projected_date:%m月%d日} 清零",
-                               showarrow=True, arrowhead=2, ax=0, ay=-36, font={"color": color, "size": 13})
-        else:
+            if not compact:
+                fig.add_annotation(x=projection.projected_date, y=0,
+                                   text=f"预计 {projection.projected_date:%m月%d日} 清零", showarrow=True,
+                                   arrowhead=2, ax=0, ay=-36, font={"color": color, "size": font_size})
+        elif not compact:
+            # below and to the right of the last point: above it is the legend when the stock is at its peak
             fig.add_annotation(x=as_of, y=projection.open_stock, text="按当前速度无法预计清零日期",
-                               showarrow=True, arrowhead=2, ax=60, ay=-30,
-                               font={"color": STATUS_COLORS[R.BEHIND], "size": 13})
+                               showarrow=True, arrowhead=2, ax=90, ay=40, xanchor="left",
+                               font={"color": STATUS_COLORS[R.BEHIND], "size": font_size})
         if whatif is not None and whatif.projected_date is not None and whatif.projected_date > as_of:
             fig.add_trace(go.Scatter(
                 x=[as_of, whatif.projected_date], y=[whatif.open_stock, 0], name="假设提速后",
                 mode="lines", line={"color": WHATIF_COLOR, "dash": "dashdot", "width": 2},
                 hovertemplate="%{x|%Y-%m-%d}<br>假设存量 %{y:,.0f}<extra>假设提速后</extra>"))
     if start <= year_end_deadline and year_end_deadline != deadline:
-        _vline(fig, year_end_deadline, "12月31日 政府/国企/PPP项目清零", "#f28e2b", "dot", 0.99)
-    _vline(fig, deadline, f"{deadline_label} {deadline:%m月%d日}", "#d7191c", "solid", 0.92)
-    _vline(fig, as_of, f"今天 {as_of:%m月%d日}", "#95a5a6", "dot", 0.85)
+        _vline(fig, year_end_deadline, "" if compact else "12月31日 政府/国企/PPP项目清零", "#f28e2b", "dot", 0.99,
+               size=small)
+    _vline(fig, deadline, f"{deadline_label} {deadline:%m月%d日}", "#d7191c", "solid", 0.99 if compact else 0.92,
+           size=small)
+    # 「数据截至」 at the bottom: the actual line ends at this x, usually high up
+    _vline(fig, as_of, "" if compact else f"数据截至 {as_of:%m月%d日}", "#95a5a6", "dot", 0.02,
+           anchor="bottom", size=small)
     xs_end = max([deadline, as_of] + [p.projected_date for p in (projection, whatif)
                                       if p is not None and p.projected_date is not None])
     ymax = max([stock_at_start, projection.open_stock, int(s["open_stock"].max()) if len(s) else 0, 1])
     fig.update_layout(
         title={"text": title} if title else None, height=height, margin={"l": 10, "r": 10, "t": 40 if title else 10,
                                                                           "b": 10},
-        font={"family": FONT, "size": 14}, hovermode="x unified", plot_bgcolor="white",
+        font={"family": FONT, "size": font_size}, hovermode="x unified", plot_bgcolor="white",
+        showlegend=not compact,
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0},
         xaxis={"range": [start - dt.timedelta(days=1), xs_end + dt.timedelta(days=3)], "tickformat": "%m-%d",
                "gridcolor": "#eeeeee"},
@@ -197,13 +211,17 @@ def oldest_items(clues: pd.DataFrame, cases: pd.DataFrame, as_of: dt.date) -> pd
     """Open clues and cases in one frame with owners, days open and outstanding amount (for 「最久未结 / 金额最大」).
 
     clues / cases: huxin.data.clues(open_only=True) / huxin.data.cases(open_only=True).
-    Owners: a case has its 包案领导 and 责任单位; a clue has none in the ledger, so its 属地 (county) is named.
+    Owners: a case has its 包案领导 and 责任单位; a clue has none in the ledger, so its 属地 (county) is named (also
+    for a case without a 责任单位). A clue with an open case is listed once, as the case: the case is what is pushed,
+    and listing both would count its amount twice.
     """
     cols = ["kind", "id", "county_name", "name", "opened", "days_open", "amount", "workers", "leader", "unit",
             "flag", "deadline_track"]
     parts = []
     if clues is not None and not clues.empty:
         c = clues
+        if cases is not None and not cases.empty:
+            c = c[~c["clue_id"].isin(cases["clue_id"].dropna())]
         parts.append(pd.DataFrame({
             "kind": "线索", "id": c["clue_id"], "county_name": c["county_name"], "name": c["employer"],
             "opened": pd.to_datetime(c["received_date"]).dt.date,
@@ -221,7 +239,9 @@ def oldest_items(clues: pd.DataFrame, cases: pd.DataFrame, as_of: dt.date) -> pd
             "kind": "案件", "id": k["case_id"], "county_name": k["county_name"], "name": k["employer"],
             "opened": pd.to_datetime(k["opened_date"]).dt.date, "amount": owed.clip(lower=0),
             "workers": pd.to_numeric(k["workers"], errors="coerce"),
-            "leader": k["leader"], "unit": k["responsible_unit"],
+            "leader": k["leader"],
+            "unit": k["responsible_unit"].where(k["responsible_unit"].notna() & (k["responsible_unit"] != ""),
+                                                k["county_name"].fillna("").astype(str) + "（属地）"),
             "flag": k["supervision_level"].map(lambda v: SUPERVISION_LABEL.get(v, "") if isinstance(v, str) else ""),
             "deadline_track": k["clear_track"]}))
     if not parts:

@@ -21,17 +21,21 @@ OVERDUE_COLOR = "#7f0000"
 
 def _style(fig: go.Figure, title: str, present: bool, height: int | None) -> go.Figure:
     size = 22 if present else 14
+    n = max((len(t.x) for t in fig.data if getattr(t, "x", None) is not None), default=0)
     fig.update_layout(
-        title={"text": title, "x": 0.01, "xanchor": "left", "font": {"size": size + 6}},
+        # title on the first line, legend on the second, so a long title never runs into the legend
+        title={"text": title, "x": 0.01, "xanchor": "left", "y": 0.98, "yanchor": "top",
+               "font": {"size": size + 6}},
         font={"family": FONT, "size": size},
-        height=height or (620 if present else 420),
-        margin={"l": 60, "r": 20, "t": 70 if present else 60, "b": 60},
+        height=height or (620 if present else 440),
+        margin={"l": 60, "r": 20, "t": 110 if present else 90, "b": 40},
         plot_bgcolor="white", paper_bgcolor="white",
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "xanchor": "left", "x": 0.0},
         bargap=0.25,
     )
     fig.update_yaxes(gridcolor="#e5e5e5", zerolinecolor="#bdbdbd", rangemode="tozero")
-    fig.update_xaxes(tickangle=0)
+    # county names are 2–5 characters; more than six bars side by side overlap, so turn them
+    fig.update_xaxes(automargin=True, tickangle=-35 if n > 6 else 0)
     return fig
 
 
@@ -84,11 +88,10 @@ def stock_by_county(table: pd.DataFrame, present: bool = False, height: int | No
                     hovertemplate="%{x}<br>存量 %{y} 件<extra></extra>", offsetgroup="stock")
     fig.add_bar(x=t["name"], y=t["overdue_open"].astype(int), name="其中超期未办结线索", marker_color=OVERDUE_COLOR,
                 width=0.35, offsetgroup="stock", text=[str(int(v)) if v else "" for v in t["overdue_open"]],
-                textposition="inside", insidetextanchor="end", textfont={"color": "white"},
+                textposition="inside", insidetextanchor="end", textangle=0, textfont={"color": "white"},
                 hovertemplate="%{x}<br>超期未办结 %{y} 条<extra></extra>")
     fig.update_layout(barmode="overlay")
     fig.update_xaxes(categoryorder="array", categoryarray=t["name"].tolist())
-    fig.update_yaxes(title_text="件")
     return _style(fig, title, present, height)
 
 

