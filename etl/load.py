@@ -561,7 +561,9 @@ def load_files(db_path: Path, paths: list[Path], kind: str | None = None, today:
             counties = dict(con.execute("SELECT code, name FROM regions WHERE level = 'county'").fetchall())
             if not counties:
                 raise LoadError("数据库中没有区县信息，请先运行 python -m etl init --city 地市代码。")
-            resolver = P.CountyResolver(counties)
+            # City and province names let "开封市鼓楼区" be told apart from "南京市鼓楼区" in a province or national DB.
+            higher = dict(con.execute("SELECT code, name FROM regions WHERE level IN ('city', 'province')").fetchall())
+            resolver = P.CountyResolver(counties, higher)
             batch_id = int(con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM load_batches").fetchall()[0][0])
             started = db.now()
             seq = 0

@@ -357,7 +357,10 @@ def test_xlsx_numbers_and_stamp(city_db: Path, use_db: Any, city_summary: dict[s
 def test_exports_carry_no_personal_data(city_summary: dict[str, Any]) -> None:
     """Key matters never include complainants' names, phones or ID numbers (cases and projects carry none; clues'
     personal columns are not selected)."""
-    km = B.key_matter_rows(city_summary)
-    blob = " ".join(km.astype(str).to_numpy().ravel())
+    sheets = B.export_sheets(city_summary, "")
+    for df in sheets.values():
+        assert not {"反映人", "联系电话", "身份证号", "complainant", "phone", "id_number"} & set(df.columns)
+    km = sheets["重点督办事项"]
+    blob = " ".join(str(v) for v in km.to_numpy().ravel())
     assert not re.search(r"(?<!\d)1[3-9]\d{9}(?!\d)", blob)
     assert not re.search(r"(?<!\d)\d{17}[\dXx](?!\d)", blob)
