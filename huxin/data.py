@@ -25,7 +25,7 @@ import pandas as pd
 from huxin import db, rules as R
 from huxin.config import Rules, db_path, load_rules
 from huxin.privacy import mask_frame
-from huxin.workdays import Campaign, WorkCalendar, campaign_for, work_calendar
+from huxin.workdays import Campaign, WorkCalendar, campaign_for, holidays_key, work_calendar
 
 SQL_DIR = Path(__file__).parent / "sql"
 T = TypeVar("T")
@@ -188,7 +188,7 @@ def cached(fn: Callable[..., T]) -> Callable[..., T]:
     def wrapper(*args: Any, **kwargs: Any) -> T:
         if not _in_streamlit():
             return fn(*args, **kwargs)
-        rules_key = repr(load_rules()) + repr(work_calendar().local_years)
+        rules_key = repr(load_rules()) + holidays_key()
         return _st_cache()(data_version(), rules_key, fn.__name__, args, tuple(sorted(kwargs.items())))
 
     wrapper.uncached = fn  # type: ignore[attr-defined]
@@ -273,7 +273,8 @@ def context(as_of: dt.date, start: dt.date | None = None) -> Context:
 def _agg_params(scope: Scope, as_of: dt.date, start: dt.date, rules: Rules) -> dict[str, Any]:
     cal = work_calendar()
     camp = campaign_for(as_of, rules)
-    return {"as_of": as_of, "from": start, "start": camp.start,
+    # Before a campaign has started its baseline is as_of itself: never look at records after as_of.
+    return {"as_of": as_of, "from": start, "start": min(camp.start, as_of),
             "window_start": cal.workdays_back(as_of, rules.pace_window_workdays),
             "default_n": rules.deadline_days, "counties": _counties_param(scope),
             "repeat_days": rules.repeat_window_days}

@@ -157,6 +157,14 @@ def _calendar_for(path: str, mtime_ns: int) -> WorkCalendar:
     return WorkCalendar.build(local)
 
 
+def holidays_key(path: Path | None = None) -> str:
+    """Identity of the holiday file (path + mtime): part of every cache key, so editing it refreshes all pages."""
+    import os
+
+    p = Path(os.environ.get("ARREARS_HOLIDAYS", path or HOLIDAYS_FILE))
+    return f"{p}:{p.stat().st_mtime_ns if p.exists() else 0}"
+
+
 def work_calendar(path: Path | None = None) -> WorkCalendar:
     """The process-wide calendar, rebuilt when config/holidays.toml changes."""
     import os

@@ -48,14 +48,17 @@ def write_csv(path: Path, rows: list[dict[str, Any]], headers: list[str] | None 
 
 @pytest.fixture
 def make_db(tmp_path: Path) -> Callable[..., Path]:
-    """make_db(projects=[...], clues=[...], cases=[...], city=CITY, today=AS_OF) -> database path."""
+    """make_db(projects=[...], clues=[...], cases=[...], city=CITY, today=AS_OF, demo=False) -> database path.
+
+    demo=True marks the database as demo data, so the app runs it without login (role switcher)."""
     from etl.load import init_database, load_files
     from huxin.vocab import CASE_HEADERS, CLUE_HEADERS, PROJECT_HEADERS
 
     counter = {"n": 0}
 
     def build(projects: list[dict[str, Any]] | None = None, clues: list[dict[str, Any]] | None = None,
-              cases: list[dict[str, Any]] | None = None, city: str = CITY, today: dt.date = AS_OF) -> Path:
+              cases: list[dict[str, Any]] | None = None, city: str = CITY, today: dt.date = AS_OF,
+              demo: bool = False) -> Path:
         counter["n"] += 1
         d = tmp_path / f"db{counter['n']}"
         d.mkdir()
@@ -70,6 +73,10 @@ def make_db(tmp_path: Path) -> Callable[..., Path]:
             files.append(write_csv(d / "cases.csv", cases, list(CASE_HEADERS)))
         if files:
             load_files(path, files, today=today)
+        if demo:
+            from huxin import db
+            with db.writer(path) as con:
+                db.meta_set(con, "is_demo", "1")
         return path
 
     return build

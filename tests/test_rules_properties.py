@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from huxin import data, db, rules as R
 from huxin.config import ClueWarningRules, Rules
@@ -227,6 +227,11 @@ def _everything_as_of(path: Path, d: dt.date, f: dt.date) -> dict[str, Any]:
 @SQL_FEW
 @given(st.lists(clue_st, min_size=3, max_size=18), st.lists(case_st, max_size=6), st.integers(25, 80),
        st.integers(0, 40))
+# always tried: an open clue whose case is opened after D (its amount is owed through the clue as of D), a closure
+# after D, a repeat complaint after D, and a project that starts after D
+@example(clues=[(0, 30, None, 1, 5, 50_000.0, "in_progress", 0), (0, 31, 30, 1, 5, 1000.0, "received", None),
+                (1, 60, None, 1, 5, 1000.0, "in_progress", 2)],
+         cases=[(0, 70, None, 0, None), (1, 20, 40, 9, 1)], d_off=50, f_off=0)
 def test_results_as_of_d_ignore_everything_after_d(template: Path, tmp_path_factory: pytest.TempPathFactory,
                                                    clues: list[tuple[Any, ...]], cases: list[tuple[Any, ...]],
                                                    d_off: int, f_off: int) -> None:
