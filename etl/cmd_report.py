@@ -207,8 +207,8 @@ def render_markdown(rep: dict[str, Any]) -> str:
               f"| 未结案件 | {_n(t['cases_open'])} 件 |", f"| 欠薪金额 | {_wan(t['amount_owed'])} |",
               f"| 追回金额 | {_wan(t['amount_recovered'])} |", ""]
     lines += ["## 各区县得分与排名", "",
-              "| 排名 | 区县 | 得分 | 等级 | 排名变化 | 受理 | 办结 | 办结率 | 按期办结率 | 超期未办结 | 存量 | 预警 "
-              "| 预计清零 | 清零状态 |",
+              ("| 排名 | 区县 | 得分 | 等级 | 排名变化 | 受理 | 办结 | 办结率 | 按期办结率 | 超期未办结 | 存量 | 预警 "
+               "| 预计清零 | 清零状态 |"),
               "|---:|---|---:|---|---|---:|---:|---:|---:|---:|---:|---|---|---|"]
     for c in sorted(rep["counties"], key=lambda c: (c["rank"], c["code"])):
         name = _cell(c["name"]) + ("（末位）" if c.get("is_last") else "")
@@ -223,17 +223,20 @@ def render_markdown(rep: dict[str, Any]) -> str:
         for c in sorted(flagged, key=lambda c: (c["warning_level"] != "红", c["code"])):
             lines.append(f"- {_cell(c['name'])}（{c['warning_level']}）：{_cell(c['warning_reasons'])}")
     ye = sf["year_end"]
+    if sf["open_stock"]:
+        projected = sf["projected_clear_date"] or "无法预计（近期存量未净减少）"
+    else:
+        projected = "已清零"
     lines += ["", "## 春节前清零（两清零）", "",
-              f"- 春节：{sf['date']}；清零期限：{sf['deadline']}（还有 {sf['days_left']} 天、"
-              f"{sf['working_days_left']} 个工作日）",
+              (f"- 春节：{sf['date']}；清零期限：{sf['deadline']}（还有 {sf['days_left']} 天、"
+               f"{sf['working_days_left']} 个工作日）"),
               f"- 存量：{_n(sf['open_stock'])} 件（行动开始 {sf['campaign_start']} 时 {_n(sf['open_stock_at_start'])} 件）",
               f"- 需要进度：每个工作日净减少 {_rate(sf['required_pace'])} 件；近期实际：{_rate(sf['actual_pace'])} 件",
-              f"- 预计清零日期：{sf['projected_clear_date'] or '无法预计（近期存量未净减少）' if sf['open_stock'] else '已清零'}"
-              f"；状态：{sf['status']}",
-              f"- 政府投资/国企/PPP 项目案件（{ye['deadline']} 前清零）：未结 {_n(ye['open_stock'])} 件，"
-              f"状态：{ye['status']}",
-              f"- 其他线索和案件（{sf['deadline']} 前清零）：存量 {_n(sf['others']['open_stock'])} 件，"
-              f"状态：{sf['others']['status']}", ""]
+              f"- 预计清零日期：{projected}；状态：{sf['status']}",
+              (f"- 政府投资/国企/PPP 项目案件（{ye['deadline']} 前清零）：未结 {_n(ye['open_stock'])} 件，"
+               f"状态：{ye['status']}"),
+              (f"- 其他线索和案件（{sf['deadline']} 前清零）：存量 {_n(sf['others']['open_stock'])} 件，"
+               f"状态：{sf['others']['status']}"), ""]
     return "\n".join(lines)
 
 
@@ -243,8 +246,9 @@ def _rate(x: float | None) -> str:
 
 # ---------------------------------------------------------------------------------------------
 def _write_docx(week_monday: dt.date, as_of: dt.date, out: Path | None) -> int:
+    # Written separately; imported only when Word output is asked for.
     try:
-        from huxin import docx_report  # written separately; imported only when Word output is asked for
+        from huxin import docx_report
     except ImportError as e:
         return _fail(f"Word 周报模块 huxin.docx_report 不可用（{e}），无法生成 docx；可先用 --format json 或 md。")
     from huxin import data

@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from huxin.audit import app_dir, audit
 
@@ -493,20 +493,30 @@ def current_user() -> User:
     try:
         accounts = load_accounts()
     except AccountsError as e:
-        st.error(str(e))
-        st.stop()
-        raise  # unreachable: st.stop() raises
+        msg = str(e)
+        _gate(st, lambda: st.error(msg))
     if demo_mode(accounts):
         return _demo_user(st)
     if not accounts.users:
-        _no_accounts_page(st)
+        _gate(st, lambda: _no_accounts_page(st))
     oidc = oidc_configured()
     user = _session_user(st, accounts, oidc)
     if user is None:
-        _login_page(st, accounts, oidc)
-        st.stop()
+        _gate(st, lambda: _login_page(st, accounts, oidc))
     _account_box(st, user, accounts)
     return user
+
+
+def _gate(st: Any, render: Any) -> NoReturn:
+    """Show only `render` (login form, refusal) and stop. It runs as the single page of a hidden st.navigation:
+    without any st.navigation call Streamlit would fall back to listing and running the files in pages/ itself."""
+    def login() -> None:
+        render()
+
+    st.navigation([st.Page(login, title="登录", icon=":material/lock:", url_path="login", default=True)],
+                  position="hidden").run()
+    st.stop()
+    raise AssertionError("unreachable")  # st.stop() raises
 
 
 def _client() -> str | None:
@@ -565,7 +575,7 @@ def _session_user(st: Any, accounts: Accounts, oidc: bool) -> User | None:
                   idle_minutes=accounts.timeout_minutes)
         if method == "oidc":
             st.logout()  # drops the identity cookie too; the next run starts a new session
-            st.stop()
+            _gate(st, lambda: None)
         info = None
     if info:
         acct = accounts.find(info["name"])
@@ -577,9 +587,12 @@ def _session_user(st: Any, accounts: Accounts, oidc: bool) -> User | None:
         res = sso_user(ident, accounts)
         if isinstance(res, str):
             audit("login_failed", str(ident or ""), reason="sso_not_registered", method="oidc", client=_client())
-            st.error(res)
-            st.button("退出统一身份认证", on_click=st.logout)
-            st.stop()
+
+            def refused() -> None:
+                st.error(res)
+                st.button("退出统一身份认证", on_click=st.logout)
+
+            _gate(st, refused)
         info = {"name": res.name, "role": res.role, "county": res.county, "method": "oidc"}
         st.session_state[SESSION_KEY] = info
         audit("login", res.name, role=res.role, county=res.county, method="oidc", client=_client())
@@ -631,7 +644,6 @@ def _no_accounts_page(st: Any) -> None:
             "  python -m etl user add 用户名 --role 市级管理员\n"
             "  python -m etl user add 用户名 --role 县区用户 --county 410221\n"
             "详见 docs/auth.md。")
-    st.stop()
 
 
 def _present() -> bool:

@@ -6,6 +6,7 @@ malformed value must stop with a Chinese message naming the key rather than sile
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import sys
 import tomllib
@@ -170,7 +171,7 @@ def _fill(cls: type, section: dict[str, Any], file: str, prefix: str) -> Any:
 
 def _ordered(obj: Any, names: tuple[str, ...], file: str, prefix: str, strict: bool = False) -> None:
     """Thresholds that must not decrease from the most severe level down (e.g. red >= orange >= yellow)."""
-    for hi, lo in zip(names, names[1:]):
+    for hi, lo in itertools.pairwise(names):
         a, b = getattr(obj, hi), getattr(obj, lo)
         if a < b or (strict and a == b):
             rel = "大于" if strict else "不小于"

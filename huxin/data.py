@@ -817,7 +817,7 @@ def clue_only_filters(f: Filters) -> bool:
 
 @cached
 def drill_records(scope: Scope, as_of: dt.date, filters: Filters = NO_FILTERS, township: str | None = None,
-                  project: str | None = None) -> dict[str, pd.DataFrame]:
+                  project: str | None = None, since: dt.date | None = None) -> dict[str, pd.DataFrame]:
     """Clues and cases of one drill-down level with the same filters applied to both, so every level's counts add up.
 
     Level: the counties of scope (narrow with scope.narrowed), optionally one township (UNSET_TOWNSHIP for records
@@ -825,8 +825,18 @@ def drill_records(scope: Scope, as_of: dt.date, filters: Filters = NO_FILTERS, t
     investment type, sector and date range (opened date) themselves; the township of their clue, else of their
     project; and while a clue-only filter (source, industry, status, warning level, verdict) is set, only cases
     opened from a clue that passes the filters.
+    since: keep only the clues received on or after it or still open at as_of — all that the period counts need
+    (drill_group_counts), so a province or the whole country is not read clue by clue.
     """
-    cl = clues(scope, as_of, filters, False, 10_000_000)
+    import dataclasses
+
+    if since is None:
+        cl = clues(scope, as_of, filters, False, 10_000_000)
+    else:
+        lo = since if filters.date_from is None else max(since, filters.date_from)
+        recent = clues(scope, as_of, dataclasses.replace(filters, date_from=lo), False, 10_000_000)
+        still_open = clues(scope, as_of, filters, True, 10_000_000)
+        cl = pd.concat([recent, still_open[~still_open["clue_id"].isin(recent["clue_id"])]], ignore_index=True)
     cl["township"] = cl["township"].fillna(UNSET_TOWNSHIP)
     cl["project_id"] = cl["project_id"].fillna("")
     ks = cases(scope, as_of, filters, False)
@@ -839,7 +849,8 @@ def drill_records(scope: Scope, as_of: dt.date, filters: Filters = NO_FILTERS, t
     ks["township"] = ks["township"].fillna(UNSET_TOWNSHIP)
     ks["project_id"] = ks["project_id"].fillna("")
     if clue_only_filters(filters):
-        ks = ks[ks["clue_id"].isin(cl["clue_id"])]
+        passing = cl["clue_id"] if since is None else clues(scope, as_of, filters, False, 10_000_000)["clue_id"]
+        ks = ks[ks["clue_id"].isin(passing)]
     if filters.townships:
         ks = ks[ks["township"].isin(filters.townships)]
     if township is not None:
@@ -894,7 +905,7 @@ def drill_counts(scope: Scope, as_of: dt.date, start: dt.date, filters: Filters 
     """
     if by is not None and by not in DRILL_LEVELS:
         raise ValueError(f"by must be one of {DRILL_LEVELS}")
-    recs = drill_records(scope, as_of, filters, township, project)
+    recs = drill_records(scope, as_of, filters, township, project, start)
     out = drill_group_counts(recs["clues"], recs["cases"], start, by)
     if by is None:
         out["name"] = ""
@@ -933,8 +944,7 @@ def drill_employers(scope: Scope, as_of: dt.date, start: dt.date, filters: Filte
                     township: str | None = None, project: str | None = None, top: int = 50) -> pd.DataFrame:
     """Employers with two or more clues received in [start, as_of] at this drill-down level (repeat offenders):
     key (credit code, else name), employer, credit_code, clues, open_clues, counties, workers, amount, blacklisted."""
-    recs = drill_records(scope, as_of, filters, township, project)
-    cl = recs["clues"]
+    cl = drill_records(scope, as_of, filters, township, project, start)["clues"]
     cl = cl[pd.to_datetime(cl["received_date"]).dt.date >= start]
     cols = ["key", "employer", "credit_code", "clues", "open_clues", "counties", "workers", "amount", "blacklisted"]
     if cl.empty:

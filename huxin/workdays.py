@@ -50,7 +50,7 @@ def parse_holiday_file(text: str, file: str = "holidays.toml") -> dict[int, tupl
         year = int(key)
         unknown = set(section) - {"holidays", "workdays"}
         if unknown:
-            raise ConfigError(f"{file}：{key}.{sorted(unknown)[0]} 不是可识别的配置项（只能是 holidays 或 workdays）")
+            raise ConfigError(f"{file}：{key}.{min(unknown)} 不是可识别的配置项（只能是 holidays 或 workdays）")
         sets: list[frozenset[dt.date]] = []
         for name in ("holidays", "workdays"):
             vals = section.get(name, [])
@@ -84,7 +84,7 @@ class WorkCalendar:
 
     # -- construction ---------------------------------------------------------------------------
     @staticmethod
-    def build(local: dict[int, tuple[frozenset[dt.date], frozenset[dt.date]]] | None = None) -> "WorkCalendar":
+    def build(local: dict[int, tuple[frozenset[dt.date], frozenset[dt.date]]] | None = None) -> WorkCalendar:
         local = local or {}
         pkg = _package_years()
         # chinese_calendar.is_workday re-validates the year range on every call (slow over 26 years of days);

@@ -146,6 +146,11 @@ def day(x: Any) -> dt.date | None:
     return pd.Timestamp(x).date()
 
 
+def yes(v: Any) -> bool:
+    """A nullable ledger yes/no (None / NA: not recorded, shown as no)."""
+    return False if v is None or pd.isna(v) else bool(v)
+
+
 def text(x: Any) -> str:
     return "" if x is None or (not isinstance(x, str) and pd.isna(x)) else str(x)
 
@@ -242,8 +247,8 @@ def case_frame(ks: pd.DataFrame) -> pd.DataFrame:
         "办结时限": ks["due_date"], "结案日期": ks["closed_date"], "用人单位": ks["employer"].map(text),
         "项目名称": ks["project_name"].map(text), "欠薪人数": ks["workers"],
         "欠薪金额（万元）": ks["amount_owed"].map(wan), "已支付（万元）": ks["amount_paid"].map(wan),
-        "移送公安": ks["police_referral"].map(lambda v: "是" if v is True or v == 1 else ""),
-        "列入黑名单": ks["blacklisted"].map(lambda v: "是" if v is True or v == 1 else ""),
+        "移送公安": ks["police_referral"].map(lambda v: "是" if yes(v) else ""),
+        "列入黑名单": ks["blacklisted"].map(lambda v: "是" if yes(v) else ""),
         "线索编号": ks["clue_id"].map(text), "区县": ks["county_name"].map(text)})
 
 
@@ -252,7 +257,7 @@ def employers_frame(df: pd.DataFrame) -> pd.DataFrame:
         "被反映单位": df["employer"].map(text), "统一社会信用代码": df["credit_code"].map(text),
         "期间线索": df["clues"], "未办结": df["open_clues"], "涉及区县数": df["counties"],
         "涉及人数": df["workers"], "涉及金额（万元）": df["amount"].map(wan),
-        "黑名单": df["blacklisted"].map(lambda v: "已列入" if v else "")})
+        "黑名单": df["blacklisted"].map(lambda v: "已列入" if yes(v) else "")})
 
 
 def facts(rows: list[tuple[str, Any]]) -> None:
@@ -370,7 +375,7 @@ def case_view(s: dict[str, str | None]) -> dict[str, str | None] | None:
     m[3].metric("已支付", ui.fmt_wan(k["amount_paid"]))
     due = day(k["due_date"])
     m[4].metric("办结时限", f"{due:%Y-%m-%d}" if due else "—")
-    m[5].metric("剩余工作日", "—" if k["workdays_left"] is None or pd.isna(k["workdays_left"]) or not k["is_open"]
+    m[5].metric("剩余工作日", "—" if k["workdays_left"] is None or pd.isna(k["workdays_left"]) or not yes(k["is_open"])
                 else f"{int(k['workdays_left'])}")
     facts([("案件编号", k["case_id"]), ("来源线索", k["clue_id"]), ("用人单位", k["employer"]),
            ("项目", text(k["project_id"]) + "　" + text(k["project_name"])), ("区县", k["county_name"]),
@@ -380,8 +385,8 @@ def case_view(s: dict[str, str | None]) -> dict[str, str | None] | None:
            ("阶段", stage), ("督办级别", SUPERVISION_LABEL.get(k["supervision_level"], "")
                             if isinstance(k["supervision_level"], str) else "无"),
            ("包案领导", k["leader"]), ("责任单位", k["responsible_unit"]), ("办结时限", due),
-           ("结案日期", day(k["closed_date"])), ("移送公安", "是" if k["police_referral"] else "否"),
-           ("列入黑名单", "是" if k["blacklisted"] else "否"),
+           ("结案日期", day(k["closed_date"])), ("移送公安", "是" if yes(k["police_referral"]) else "否"),
+           ("列入黑名单", "是" if yes(k["blacklisted"]) else "否"),
            ("清零期限", f"{k['clear_deadline']:%Y-%m-%d}（{k['clear_track']}）")])
     if not ctx.present:
         b = st.columns(3)

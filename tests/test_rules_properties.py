@@ -14,9 +14,11 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, example, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
-from huxin import data, db, rules as R
+from huxin import data, db
+from huxin import rules as R
 from huxin.config import ClueWarningRules, Rules
 from huxin.workdays import WorkCalendar
 from tests.conftest import CITY
@@ -81,9 +83,13 @@ def test_county_table_rates_scores_and_ranks(cal: WorkCalendar, frames: tuple[pd
     assert (t["score"] == (t["score"] * 10).round() / 10).all()          # rounded to 0.1
     for _, r in t.iterrows():                                              # the grade follows the score
         assert r["grade"] == R.grade(r["score"], RULES)
-    # rank change = last week's rank − this week's: the sum over all counties of (prev rank − rank) is fixed by
-    # the two rankings, and a county's change is within the table's size
-    assert (t["rank_change"].abs() < len(t)).all()
+    # rank change = last week's rank − this week's, both between 1 and the number of counties
+    prev_ranks = R.competition_rank([R.county_score(*(int(r[c]) for c in (
+        "received", "closed", "closed_on_time", "overdue_open", "open_clues", "open_stock", "open_stock_at_start",
+        "active_projects", "projects_all_core", "repeat_clues")), RULES).total for _, r in prev.iterrows()])
+    expected = {c: p - r for c, p, r in zip(prev["code"], prev_ranks,
+                                             t.set_index("code").loc[prev["code"], "rank"], strict=True)}
+    assert t.set_index("code")["rank_change"].to_dict() == expected
 
 
 @FEW
@@ -175,7 +181,7 @@ def _frames(clues: list[tuple[Any, ...]], cases: list[tuple[Any, ...]]) -> tuple
                        "status": "closed" if closed else "mediation", "closed_date": closed})
     p_rows = [{"project_id": f"P{j}", "name": f"P{j}", "county_code": COUNTIES[j],
                "investment_type": ("government", "soe", "private")[j], "status": "active",
-               "start_date": _day(10 * j), "real_name": True, "wage_account": True, "contractor_pays": j != 1,
+               "start_date": _day(30 * j), "real_name": True, "wage_account": True, "contractor_pays": j != 1,
                "wage_deposit_ok": True, "notice_board": True} for j in range(3)]
     return (pd.DataFrame(c_rows, columns=["clue_id", "source", "received_date", "county_code", "employer",
                                           "credit_code", "project_id", "workers", "amount", "status",

@@ -13,7 +13,13 @@ import chinese_calendar
 import pytest
 
 from huxin.config import ConfigError, Rules
-from huxin.workdays import WorkCalendar, campaign_for, parse_holiday_file, spring_festival, work_calendar
+from huxin.workdays import (
+    WorkCalendar,
+    campaign_for,
+    parse_holiday_file,
+    spring_festival,
+    work_calendar,
+)
 
 D = dt.date
 

@@ -45,7 +45,7 @@ clue_agg AS (
         -- an open clue's amount counts as owed unless a case opened on it by D carries the amount instead
         coalesce(sum(amount) FILTER (WHERE is_open AND clue_id NOT IN (SELECT clue_id FROM cases
                                                                          WHERE clue_id IS NOT NULL
-                                                                           )), 0)
+                                                                           AND opened_date <= $as_of)), 0)
             AS clue_owed
     FROM clue_due GROUP BY county_code
 ),

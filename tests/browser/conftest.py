@@ -55,10 +55,9 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float) -> No
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"streamlit exited with code {proc.returncode}")
-        with contextlib.suppress(OSError):
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:  # noqa: S310 (local URL)
-                if r.status == 200:
-                    return
+        with contextlib.suppress(OSError), urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+            if r.status == 200:
+                return
         time.sleep(0.3)
     raise TimeoutError(f"streamlit did not become healthy within {timeout:.0f} s")
 

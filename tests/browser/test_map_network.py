@@ -6,12 +6,14 @@ and any host other than the app's fails the test.
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import time
 from typing import Any
 from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser.conftest import LOCAL_HOSTS, open_app_page
 
@@ -25,6 +27,11 @@ def outside(url: str) -> bool:
     if u.scheme in ("data", "blob", "about"):
         return False
     return (u.hostname or "") not in LOCAL_HOSTS
+
+
+def wait_idle(page: Any, timeout_ms: int = 60_000) -> None:
+    """Until Streamlit's 'running' indicator is gone."""
+    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=timeout_ms)
 
 
 def drawn_share(png: bytes) -> float:
@@ -64,8 +71,14 @@ def test_map_page_draws_and_requests_nothing_outside(city_app: str, page: Any) -
         if tip.count() and "预警" in tip.first.inner_text():
             break
     assert tip is not None and tip.count() and "预警" in tip.first.inner_text()
-    page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
-    page.get_by_text("已选中").first.wait_for(timeout=30_000)
+    chosen = page.get_by_text("已选中").first
+    for _ in range(3):  # a click while the script is still running can be superseded by that run: click again
+        wait_idle(page)
+        page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+        with contextlib.suppress(PlaywrightTimeout):
+            chosen.wait_for(timeout=15_000)
+            break
+    assert chosen.is_visible(), "selecting on the map did not show the drill-down link"
 
     page.wait_for_timeout(2000)  # late requests (basemap styles, fonts, telemetry) would show up by now
     foreign = sorted({u for u in requests if outside(u)})
