@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -126,14 +127,14 @@ def median(xs: Iterable[float]) -> float:
 
 
 def fmt_s(x: float | None) -> str:
-    if x is None or x != x:
+    if x is None or math.isnan(x):
         return "—"
     return f"{x:.3f}" if x < 1 else f"{x:.2f}" if x < 10 else f"{x:.1f}"
 
 
 def mark(value: float | None, target: float | None, higher_is_better: bool = False) -> str:
     """' ✓' / ' ✗' against a target (nothing when there is none)."""
-    if target is None or value is None or value != value:
+    if target is None or value is None or math.isnan(value):
         return ""
     ok = value >= target if higher_is_better else value <= target
     return " ✓" if ok else " ✗"

@@ -20,9 +20,29 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import (  # noqa: E402
-    AS_OF, BENCH_DIR, CITY, SCALES, SEED, TARGETS, db_file, env_for, fmt_s, ledger_dir, ledger_files, load_json,
-    machine_note, mark, md_table, median, run_measured, save_json, scale_dir, scope_code, venv_python)
+from bench.common import (
+    AS_OF,
+    BENCH_DIR,
+    CITY,
+    SCALES,
+    SEED,
+    TARGETS,
+    db_file,
+    env_for,
+    fmt_s,
+    ledger_dir,
+    ledger_files,
+    load_json,
+    machine_note,
+    mark,
+    md_table,
+    median,
+    run_measured,
+    save_json,
+    scale_dir,
+    scope_code,
+    venv_python,
+)
 
 XLSX_ROWS = 100_000
 
@@ -123,7 +143,7 @@ def load_once(scale: str, target: Path) -> dict:
 
 
 def xlsx_read(runs: int) -> dict:
-    src = [p for p in ledger_files("province") if p.name.startswith("线索台账")][0]
+    src = next(p for p in ledger_files("province") if p.name.startswith("线索台账"))
     dst = BENCH_DIR / "xlsx" / f"线索台账_{XLSX_ROWS}.xlsx"
     dst.parent.mkdir(parents=True, exist_ok=True)
     if not dst.exists():
@@ -210,17 +230,17 @@ def report(res: dict) -> str:
                      f"{mem:,.0f}" + mark(mem, TARGETS["load_mem_mb"][scale]),
                      f"{acc.get('clues_rejected', 0) + acc.get('projects_rejected', 0) + acc.get('cases_rejected', 0)}",
                      "—" if not s.get("generate") else fmt_s(s["generate"]["seconds"])])
-    out = ["Load all ledgers (`python -m etl load`, CSV; init excluded): median wall time, peak RSS of the load "
-           "process", "",
+    out = [("Load all ledgers (`python -m etl load`, CSV; init excluded): median wall time, peak RSS of the load "
+           "process"), "",
            md_table(["scale", "clues", "ledgers", "runs", "load s (target)", "peak MB", "rejected rows",
                      "generate s"], rows)]
     x = res.get("xlsx")
     if x:
-        out += ["", f"100,000-row xlsx clue ledger ({x['file_mb']:.1f} MB): read (calamine + header mapping) "
+        out += ["", (f"100,000-row xlsx clue ledger ({x['file_mb']:.1f} MB): read (calamine + header mapping) "
                 f"median {fmt_s(median(r['read_seconds'] for r in x['reads']))} s, peak "
                 f"{max(r['peak_mb'] for r in x['reads']):.0f} MB; full `etl load` into an empty province database "
                 f"median {fmt_s(median(r['seconds'] for r in x['loads']))} s, peak "
-                f"{max(r['peak_mb'] for r in x['loads']):.0f} MB."]
+                f"{max(r['peak_mb'] for r in x['loads']):.0f} MB.")]
     return "\n".join(out)
 
 

@@ -32,8 +32,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from huxin.config import Rules, load_rules  # noqa: E402
-from huxin.workdays import WorkCalendar, campaign_for, work_calendar  # noqa: E402
+from huxin.config import Rules, load_rules
+from huxin.workdays import WorkCalendar, campaign_for, work_calendar
 
 AGG_COLUMNS = ("received", "closed", "closed_on_time", "overdue_open", "open_clues", "open_cases", "open_stock",
                "open_stock_at_start", "active_projects", "projects_all_core", "repeat_clues", "cases_opened",
@@ -145,7 +145,7 @@ class Cal:
     work: np.ndarray          # sorted working days, datetime64[D]
 
     @staticmethod
-    def of(cal: WorkCalendar) -> "Cal":
+    def of(cal: WorkCalendar) -> Cal:
         return Cal(np.array(cal.workday_list, dtype="datetime64[D]"))
 
     def ordinal(self, d: Any) -> np.ndarray:
@@ -474,8 +474,20 @@ def _bench_one(scale: str, runs: int, as_of: dt.date, start: dt.date) -> dict[st
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench.common import (AS_OF, SCALES, TARGETS, env_for, fmt_s, ledger_dir, machine_note, mark, md_table,
-                              run_measured, save_json, venv_python)
+    from bench.common import (
+        AS_OF,
+        SCALES,
+        TARGETS,
+        env_for,
+        fmt_s,
+        ledger_dir,
+        machine_note,
+        mark,
+        md_table,
+        run_measured,
+        save_json,
+        venv_python,
+    )
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scales", nargs="+", choices=SCALES, default=["province", "national"])

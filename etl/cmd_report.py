@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib
 import json
 import math
 import os
@@ -246,9 +247,9 @@ def _rate(x: float | None) -> str:
 
 # ---------------------------------------------------------------------------------------------
 def _write_docx(week_monday: dt.date, as_of: dt.date, out: Path | None) -> int:
-    # Written separately; imported only when Word output is asked for.
+    # Imported only when Word output is asked for (python-docx and the chart renderer are heavy).
     try:
-        from huxin import docx_report
+        docx_report = importlib.import_module("huxin.docx_report")
     except ImportError as e:
         return _fail(f"Word 周报模块 huxin.docx_report 不可用（{e}），无法生成 docx；可先用 --format json 或 md。")
     from huxin import data

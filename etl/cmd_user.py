@@ -73,15 +73,14 @@ def _fail(msg: str) -> int:
 def _operator() -> str:
     try:
         return f"cli:{getpass.getuser()}"
-    except Exception:
+    except (KeyError, OSError):  # no login name (containers)
         return "cli"
 
 
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         line = sys.stdin.readline()
-        pw = line[:-1] if line.endswith("\n") else line
-        pw = pw[:-1] if pw.endswith("\r") else pw
+        pw = line.removesuffix("\n").removesuffix("\r")
     else:
         pw = getpass.getpass("密码 / password: ")
         if getpass.getpass("再次输入 / repeat: ") != pw:

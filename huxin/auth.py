@@ -101,14 +101,18 @@ class User:
 
 def _county_name(code: str) -> str:
     """「杞县 410221」 when the database knows the code, else the code (labels stamp exports)."""
-    try:
-        from huxin import data
+    import duckdb
 
-        df = data.regions()
-        names = df.loc[df["code"] == code, "name"].tolist()
-        return f"{names[0]} {code}" if names else code
-    except Exception:  # no database yet (CLI, unit tests): the code alone is still a correct label
+    from huxin import data
+
+    if not data.current_db().exists():  # no database yet (CLI, unit tests): the code alone is a correct label
         return code
+    try:
+        df = data.regions()
+    except (duckdb.Error, OSError):
+        return code
+    names = df.loc[df["code"] == code, "name"].tolist()
+    return f"{names[0]} {code}" if names else code
 
 
 def pages_for(role: str) -> set[str]:
@@ -448,8 +452,9 @@ def sso_user(identity: str | None, accounts: Accounts) -> User | str:
         return "统一身份认证未返回用户标识（email），无法确定账户。"
     acct = accounts.find(ident)
     if acct is None or not acct.sso:
-        from huxin.privacy import escape_markdown  # the message goes into st.error (Markdown)
+        from huxin.privacy import escape_markdown
 
+        # the message goes into st.error, which renders Markdown
         return f"账户 {escape_markdown(ident[:128])} 未在本系统登记，请联系市治欠办管理员开通。"
     return acct.user()
 
@@ -479,7 +484,7 @@ def _test_harness() -> bool:
         from streamlit import config
 
         return bool(config.get_option("global.appTest"))
-    except Exception:
+    except RuntimeError:  # an unknown option in some other Streamlit version
         return False
 
 
@@ -490,6 +495,10 @@ def current_user() -> User:
     someone is signed in; also the idle timeout and the sidebar account box with 退出登录."""
     import streamlit as st
 
+    from huxin.snapshot import capture_user  # the server's own picture render (「导出本页图片」, etl snapshot)
+
+    if (captured := capture_user(st)) is not None:
+        return captured
     try:
         accounts = load_accounts()
     except AccountsError as e:
@@ -510,11 +519,16 @@ def current_user() -> User:
 def _gate(st: Any, render: Any) -> NoReturn:
     """Show only `render` (login form, refusal) and stop. It runs as the single page of a hidden st.navigation:
     without any st.navigation call Streamlit would fall back to listing and running the files in pages/ itself."""
-    def login() -> None:
-        render()
+    def page_for(key: str) -> Any:
+        def login() -> None:
+            render()
 
-    st.navigation([st.Page(login, title="登录", icon=":material/lock:", url_path="login", default=True)],
-                  position="hidden").run()
+        login.__name__ = f"login_{key}"
+        return st.Page(login, title="登录", icon=":material/lock:", url_path=key, default=key == "home")
+
+    # Every page address answers with the login form, so a bookmarked /weekly?mode=present shows the form instead of
+    # a "page not found" box, and lands on that page after signing in.
+    st.navigation([page_for(k) for k in ["home", *sorted(ALL_PAGES - {"home"})]], position="hidden").run()
     st.stop()
     raise AssertionError("unreachable")  # st.stop() raises
 
@@ -524,9 +538,9 @@ def _client() -> str | None:
         import streamlit as st
 
         ip = st.context.ip_address
-        return ip if isinstance(ip, str) else None
-    except Exception:
+    except (AttributeError, RuntimeError):  # outside a browser session
         return None
+    return ip if isinstance(ip, str) else None
 
 
 def oidc_configured() -> bool:
@@ -535,7 +549,7 @@ def oidc_configured() -> bool:
 
     try:
         return bool(st.secrets.load_if_toml_exists() and "auth" in st.secrets)
-    except Exception:
+    except OSError:  # StreamlitSecretNotFoundError: no or unreadable secrets file
         return False
 
 
@@ -551,7 +565,7 @@ def _oidc_provider(accounts: Accounts) -> str | None:
             return None
         named = [k for k in section if hasattr(section[k], "keys")]
         return named[0] if named else None
-    except Exception:
+    except (KeyError, OSError, AttributeError):
         return None
 
 
@@ -605,7 +619,7 @@ def _session_user(st: Any, accounts: Accounts, oidc: bool) -> User | None:
 def _oidc_logged_in(st: Any) -> bool:
     try:
         return bool(st.user.is_logged_in)
-    except Exception:
+    except (AttributeError, KeyError):
         return False
 
 

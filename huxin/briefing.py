@@ -17,7 +17,8 @@ from typing import Any
 
 import pandas as pd
 
-from huxin import data, rules as R
+from huxin import data
+from huxin import rules as R
 from huxin.config import load_rules
 
 # key, label, unit, kind (count | rate | money), which direction is better (None: neither — more complaints

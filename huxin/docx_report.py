@@ -24,7 +24,8 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
 from huxin import briefing as B
-from huxin.exports import CONFIDENTIAL, stamp_lines as make_stamp, to_excel
+from huxin.exports import CONFIDENTIAL, to_excel
+from huxin.exports import stamp_lines as make_stamp
 from huxin.vocab import LEVEL_COLORS
 
 BODY_FONT = "仿宋"
@@ -33,7 +34,7 @@ HEADING_FONT = "黑体"
 DATE_FONT = "楷体"
 TABLE_FONT = "宋体"
 TEXT_WIDTH_MM = 210 - 28 - 26
-MATTERS_IN_DOC = 30
+MATTERS_IN_DOC = 20
 DOC_CHART_WIDTH = 1000
 DOC_CHART_HEIGHT = 520
 
@@ -75,6 +76,12 @@ def _para(doc_or_cell: Any, text: str, font: str = BODY_FONT, size: float = 16, 
     fmt.space_after = Pt(space_after)
     run = p.add_run(text)
     _set_font(run, font, size, bold, color)
+    return p
+
+
+def _heading(doc: Any, text: str) -> Any:
+    p = _para(doc, text, HEADING_FONT, 16)
+    p.paragraph_format.keep_with_next = True  # never a heading alone at the foot of a page
     return p
 
 
@@ -155,6 +162,14 @@ def _table(doc: Any, df: pd.DataFrame, widths_mm: Sequence[float], size: float =
                        color="#C00000" if i in bold_rows else None)
             if (i, j) in fills:
                 _shade(cells[j], fills[(i, j)])
+    # Widths three ways: the grid (LibreOffice/WPS read it), each cell (Word reads it) and a fixed layout so
+    # neither re-flows the columns by content.
+    grid = table._tbl.tblGrid
+    for col, w in zip(grid.findall(qn("w:gridCol")), widths_mm, strict=True):
+        col.set(qn("w:w"), str(int(w * 56.7)))
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    table._tbl.tblPr.append(layout)
     for row in table.rows:
         for j, w in enumerate(widths_mm):
             row.cells[j].width = Mm(w)
@@ -227,8 +242,9 @@ def matters_doc_table(summary: dict[str, Any], limit: int = MATTERS_IN_DOC) -> t
         "序号": [str(i + 1) for i in range(len(m))],
         "区县": m["区县"],
         "名称": [join(n, f"（{k}{i}）") for n, k, i in zip(m["名称"], m["类别"], m["编号"], strict=True)],
-        "督办级别": [("★本周新增重大\n" if new else "") + str(lv) for lv, new in zip(m["督办级别/预警"],
-                                                                              m["本周新增重大"], strict=True)],
+        # a red warning's reasons are long; the briefing says 红色预警 and the Excel sheet has the reasons
+        "督办级别": [("★本周新增重大\n" if new else "") + ("红色预警" if str(lv).startswith("红色预警") else str(lv))
+                 for lv, new in zip(m["督办级别/预警"], m["本周新增重大"], strict=True)],
         "包案领导/责任单位": [join(a, b) or "待明确" for a, b in zip(m["包案领导"], m["责任单位"], strict=True)],
         "金额（万元）": m["金额（万元）"].map(lambda x: _fmt_num(x, 2)),
         "人数": m["涉及人数"].map(_fmt_num),
@@ -266,30 +282,30 @@ def weekly_docx(summary: dict[str, Any], text: str, stamp_lines: Sequence[str],
     _page_number(foot_p)
 
     _para(doc, CONFIDENTIAL, HEADING_FONT, 16, align=WD_ALIGN_PARAGRAPH.LEFT, color="#C00000", space_after=12)
-    _para(doc, f"{summary['area_name']}根治欠薪工作周调度通报", TITLE_FONT, 22, bold=True,
+    title = f"{summary['area_name']}根治欠薪工作周调度通报"
+    _para(doc, title, TITLE_FONT, 22, bold=True,
           align=WD_ALIGN_PARAGRAPH.CENTER, exact=36, space_after=6)
     mon, sun = summary["week_monday"], summary["week_sunday"]
     _para(doc, f"（{mon.year}年{mon.month}月{mon.day}日—{sun.month}月{sun.day}日）", DATE_FONT, 16,
           align=WD_ALIGN_PARAGRAPH.CENTER, space_after=6)
-    for line in stamp_lines:
-        if line == CONFIDENTIAL:
-            continue
+    stamp_only = [line for line in stamp_lines if line not in (CONFIDENTIAL, title)]
+    for line in stamp_only:
         _para(doc, line, BODY_FONT, 12, align=WD_ALIGN_PARAGRAPH.CENTER, exact=20)
     _para(doc, "", exact=14)
 
-    _para(doc, "一、本周总体情况", HEADING_FONT, 16)
+    _heading(doc, "一、本周总体情况")
     for p in (x.strip() for x in text.splitlines()):
         if p:
             _para(doc, p, BODY_FONT, 16, indent=True, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
 
-    _para(doc, "二、主要指标（本周与上周对比）", HEADING_FONT, 16)
+    _heading(doc, "二、主要指标（本周与上周对比）")
     _para(doc, f"本周：{mon:%m月%d日}至{summary['as_of']:%m月%d日}；上周：{summary['prev_monday']:%m月%d日}至"
                f"{summary['prev_sunday']:%m月%d日}。追回金额单位为万元，办结率变化为百分点。",
           BODY_FONT, 12, exact=20)
     _table(doc, kpi_doc_table(summary), [60, 32, 32, 32], size=12, left_cols={0})
 
     _para(doc, "", exact=14)
-    _para(doc, "三、各县区情况", HEADING_FONT, 16)
+    _heading(doc, "三、各县区情况")
     county = county_doc_table(summary)
     fills = {}
     bold_rows = set()
@@ -308,7 +324,7 @@ def weekly_docx(summary: dict[str, Any], text: str, stamp_lines: Sequence[str],
               BODY_FONT, 10.5, exact=18)
 
     _para(doc, "", exact=14)
-    _para(doc, "四、重点督办事项", HEADING_FONT, 16)
+    _heading(doc, "四、重点督办事项")
     matters, total = matters_doc_table(summary)
     counts = B.matter_counts(summary)
     _para(doc, f"挂牌督办、领导包案、专案组事项及本周新增重大事项（涉及{summary['large_workers']}人以上或金额"
@@ -320,17 +336,17 @@ def weekly_docx(summary: dict[str, Any], text: str, stamp_lines: Sequence[str],
         _table(doc, matters, [9, 15, 36, 18, 22, 14, 10, 17, 15], size=8.5, left_cols={2, 4})
 
     _para(doc, "", exact=14)
-    _para(doc, "五、图表", HEADING_FONT, 16)
+    _heading(doc, "五、图表")
     if chart_pngs:
-        for title, png in chart_pngs:
+        for name, png in chart_pngs:
             doc.add_picture(io.BytesIO(png), width=Mm(TEXT_WIDTH_MM))
             doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
-            _para(doc, f"图：{title}", BODY_FONT, 12, align=WD_ALIGN_PARAGRAPH.CENTER, exact=20, space_after=6)
+            _para(doc, f"图：{name}", BODY_FONT, 12, align=WD_ALIGN_PARAGRAPH.CENTER, exact=20, space_after=6)
     else:
         _para(doc, chart_note or "（本次未附图表。）", BODY_FONT, 12, exact=20)
 
     _para(doc, "", exact=14)
-    for line in make_footer(stamp_lines):
+    for line in make_footer(stamp_only):
         _para(doc, line, BODY_FONT, 10.5, exact=18, color="#C00000" if line == CONFIDENTIAL else None)
     buf = io.BytesIO()
     doc.save(buf)

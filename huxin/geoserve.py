@@ -142,14 +142,21 @@ def to_wgs84(lng: float, lat: float, system: str | None) -> tuple[float, float]:
 
 # ---------------------------------------------------------------------------------------------
 # Where is a project really?
+@functools.lru_cache(maxsize=64)
+def _declared(codes: tuple[str, ...]) -> dict[str, shapely.Geometry]:
+    """Prepared unsimplified polygons of the given counties (the scope's: a few, cached per scope)."""
+    geoms = geo.county_geometries(list(codes))
+    for g in geoms.values():
+        shapely.prepare(g)
+    return geoms
+
+
 @functools.lru_cache(maxsize=1)
-def _county_index() -> tuple[list[str], np.ndarray, shapely.STRtree, dict[str, str]]:
-    """All bundled counties (unsimplified): codes, geometries, an STR-tree and names. ~1 s once per process."""
+def _county_index() -> tuple[list[str], shapely.STRtree, dict[str, str]]:
+    """All bundled counties in an STR-tree, to name the county a stray point is really in (built on first need)."""
     geoms = geo.county_geometries()
     codes = list(geoms)
-    arr = np.array([geoms[c] for c in codes], dtype=object)
-    shapely.prepare(arr)
-    return codes, arr, shapely.STRtree(arr), geo.region_names("district")
+    return codes, shapely.STRtree([geoms[c] for c in codes]), geo.region_names("district")
 
 
 OK, OUTSIDE, MISSING, UNKNOWN = "ok", "outside", "missing", "unknown_county"
@@ -161,40 +168,41 @@ def locate_projects(df: pd.DataFrame, tolerance: float = LOCATION_TOLERANCE_DEG,
                     code_col: str = "county_code", lon_col: str = "lon_wgs84",
                     lat_col: str = "lat_wgs84") -> pd.DataFrame:
     """For each row: location_status (ok / outside / missing / unknown_county) and the county the point lies in
-    (point_county_code, point_county_name; None outside every county, e.g. a swapped lon/lat)."""
-    out = pd.DataFrame(index=df.index)
-    out["location_status"] = MISSING
-    out["point_county_code"] = None
-    out["point_county_name"] = None
-    if df.empty:
-        return out
-    lon = pd.to_numeric(df[lon_col], errors="coerce").to_numpy(dtype=float)
-    lat = pd.to_numeric(df[lat_col], errors="coerce").to_numpy(dtype=float)
-    has = ~(np.isnan(lon) | np.isnan(lat))
-    if not has.any():
-        return out
-    codes, arr, tree, names = _county_index()
-    pos = {c: i for i, c in enumerate(codes)}
-    idx = np.flatnonzero(has)
-    pts = shapely.points(lon[idx], lat[idx])
-    # the county each point falls in (first hit; counties do not overlap)
-    actual: list[str | None] = [None] * len(idx)
-    hit_in, hit_tree = tree.query(pts, predicate="intersects")
-    for i, t in zip(hit_in.tolist(), hit_tree.tolist(), strict=True):
-        if actual[i] is None:
-            actual[i] = codes[t]
-    declared = df[code_col].astype(object).to_numpy()[idx]
-    status = []
-    for j, (d, a) in enumerate(zip(declared, actual, strict=True)):
-        k = pos.get(str(d)) if d is not None and not pd.isna(d) else None
-        if k is None:
-            status.append(UNKNOWN)
-        elif a == d or shapely.dwithin(arr[k], pts[j], tolerance):
-            status.append(OK)
-        else:
-            status.append(OUTSIDE)
-    col_status = out.columns.get_loc("location_status")
-    out.iloc[idx, col_status] = status
-    out.iloc[idx, out.columns.get_loc("point_county_code")] = actual
-    out.iloc[idx, out.columns.get_loc("point_county_name")] = [names.get(a) if a else None for a in actual]
-    return out
+    (point_county_code, point_county_name; None outside every county, e.g. a swapped lon/lat).
+
+    Points are first tested against their declared county only (vectorised, prepared polygons); the national
+    STR-tree is consulted just for the few that fail, to say where they really are.
+    """
+    n = len(df)
+    status = np.full(n, MISSING, dtype=object)
+    actual = np.full(n, None, dtype=object)
+    if n:
+        lon = pd.to_numeric(df[lon_col], errors="coerce").to_numpy(dtype=float)
+        lat = pd.to_numeric(df[lat_col], errors="coerce").to_numpy(dtype=float)
+        has = ~(np.isnan(lon) | np.isnan(lat))
+        declared = np.array([None if c is None or c is pd.NA or (isinstance(c, float) and np.isnan(c)) else str(c)
+                             for c in df[code_col].tolist()], dtype=object)
+        wanted = tuple(sorted({c for c in declared[has] if c}))
+        geoms = _declared(wanted) if wanted else {}
+        status[has] = UNKNOWN
+        for code, g in geoms.items():
+            idx = np.flatnonzero(has & (declared == code))
+            inside = shapely.contains_xy(g, lon[idx], lat[idx])
+            near = ~inside
+            if near.any():
+                near_idx = np.flatnonzero(near)
+                inside[near_idx] = shapely.dwithin(g, shapely.points(lon[idx[near_idx]], lat[idx[near_idx]]),
+                                                   tolerance)
+            status[idx] = np.where(inside, OK, OUTSIDE)
+            actual[idx[inside]] = code
+        stray = np.flatnonzero(has & (status != OK))
+        if stray.size:
+            codes, tree, _ = _county_index()
+            hit_in, hit_tree = tree.query(shapely.points(lon[stray], lat[stray]), predicate="intersects")
+            for i, t in zip(hit_in.tolist()[::-1], hit_tree.tolist()[::-1], strict=True):
+                actual[stray[i]] = codes[t]
+    names = geo.region_names("district") if n else {}
+    return pd.DataFrame({"location_status": pd.Series(status, index=df.index, dtype=object),
+                         "point_county_code": pd.Series(actual, index=df.index, dtype=object),
+                         "point_county_name": pd.Series([names.get(a) if a else None for a in actual],
+                                                        index=df.index, dtype=object)})

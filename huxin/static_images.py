@@ -61,7 +61,7 @@ def _run(coro_fn: Any) -> Any:
     def target() -> None:
         try:
             box["value"] = asyncio.run(coro_fn())
-        except BaseException as e:  # re-raised in the caller's thread
+        except Exception as e:  # noqa: BLE001 — handed over and re-raised in the caller's thread
             box["error"] = e
 
     th = threading.Thread(target=target, name="kaleido-export", daemon=True)
@@ -69,6 +69,8 @@ def _run(coro_fn: Any) -> Any:
     th.join()
     if "error" in box:
         raise box["error"]
+    if "value" not in box:  # the render was cancelled (CancelledError / interpreter shutdown)
+        raise StaticImageError("图表导出为图片被中断，请重试。")
     return box["value"]
 
 

@@ -8,6 +8,7 @@ literally. The only HTML here is our own CSS, with no data in it.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,15 +17,22 @@ import streamlit as st
 
 from huxin import audit, auth, data
 from huxin.config import Rules, load_rules
-from huxin.exports import stamp_lines, to_csv, to_excel
+from huxin.exports import CONFIDENTIAL, stamp_lines, to_csv, to_excel
+from huxin.privacy import escape_markdown
 
+# Presentation mode: a fixed 1920 px (16:9) layout, so a picture looks the same whoever takes it (the server-side
+# capture uses a 1920×1080 viewport; on a smaller projector, browser zoom fits it). Everything interactive is hidden:
+# sidebar and its expand button, Streamlit's header/toolbar/menu/deploy button/status widget, and input widgets.
 PRESENT_CSS = """
 <style>
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
-[data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"],
-.stDeployButton, footer, [data-testid="stSidebarNav"] {display: none !important;}
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
+[data-testid="stSidebarCollapseButton"], header[data-testid="stHeader"], [data-testid="stToolbar"],
+[data-testid="stMainMenu"], [data-testid="stAppDeployButton"], [data-testid="stDecoration"],
+[data-testid="stStatusWidget"], .stDeployButton, footer, [data-testid="stSidebarNav"],
+[data-testid="stElementToolbar"] {display: none !important;}
+[data-testid="stMain"] {overflow-x: hidden;}
 .block-container, [data-testid="stMainBlockContainer"] {max-width: 1920px !important; width: 1920px !important;
-    padding: 1.2rem 2.5rem !important;}
+    min-width: 1920px !important; margin: 0 auto !important; padding: 1.2rem 2.5rem !important;}
 html, body, [data-testid="stAppViewContainer"] {font-size: 22px;}
 [data-testid="stMetricValue"] {font-size: 3.2rem !important;}
 [data-testid="stMetricLabel"] p {font-size: 1.3rem !important;}
@@ -32,7 +40,11 @@ html, body, [data-testid="stAppViewContainer"] {font-size: 22px;}
 [data-testid="stWidgetLabel"], [data-testid="stDateInput"], [data-testid="stSelectbox"],
 [data-testid="stMultiSelect"], [data-testid="stDownloadButton"], [data-testid="stButton"],
 [data-testid="stRadio"], [data-testid="stTextInput"], [data-testid="stSlider"], [data-testid="stToggle"],
-[data-testid="stCheckbox"], [data-testid="stExpander"] {display: none !important;}
+[data-testid="stCheckbox"], [data-testid="stExpander"], [data-testid="stSegmentedControl"],
+[data-testid="stButtonGroup"], [data-testid="stPills"], [data-testid="stTextArea"], [data-testid="stNumberInput"],
+[data-testid="stFileUploader"], [data-testid="stFormSubmitButton"], [data-testid="stLinkButton"],
+[data-testid="stPageLink"], [data-testid="stPopover"] {display: none !important;}
+.st-key-huxin_stamp [data-testid="stCaptionContainer"] {font-size: 0.8rem; color: #555;}
 </style>
 """
 BASE_CSS = """
@@ -77,6 +89,7 @@ def _as_of_default() -> dt.date:
 
 def page(key: str, title: str, show_as_of: bool = True) -> PageContext:
     """Header, permission check, sidebar controls. Stops the script when the user may not see this page."""
+    last_filters = st.session_state.get("_filters_desc") or "无"  # the previous run's, for the picture's audit record
     user: auth.User = st.session_state.get("user") or auth.current_user()
     if key not in auth.pages_for(user.role):
         st.error("您的角色无权查看此页面。")
@@ -103,6 +116,9 @@ def page(key: str, title: str, show_as_of: bool = True) -> PageContext:
     scope = user.scope(unmask)
     ctx = data.context(as_of)
     pc = PageContext(key, title, user, scope, as_of, present, load_rules(), ctx)
+    if not present:
+        with st.sidebar:
+            picture_export(pc, last_filters)
     header(pc)
     return pc
 
@@ -117,12 +133,85 @@ def header(pc: PageContext) -> None:
         if pc.scope.counties is not None:
             names = data.regions(pc.scope)["name"].tolist()
             st.badge(f"范围：{'、'.join(names) or '无'}", color="blue")
-    fr = data.freshness()
-    last = fr["last_load"].strftime("%Y-%m-%d %H:%M") if fr["last_load"] else "无"
-    st.caption(f"数据截至 {pc.as_of:%Y年%m月%d日}（台账最新记录 {fr['data_as_of'] or '—'}），最近导入 {last}"
-               f"　｜　{data.scope_name()}　｜　内部资料 注意保密")
+    st.session_state["_filters_desc"] = "无"
+    if pc.present:
+        # The stamp every picture and projector view carries; the filters are filled in when the page knows them
+        # (set_filters_desc). The container key gives the element a class the capture reads the stamp from.
+        slot = st.container(key=STAMP_KEY).empty()
+        st.session_state["_stamp_slot"] = (slot, pc)
+        _draw_stamp(slot, pc)
+    else:
+        st.session_state["_stamp_slot"] = None
+        fr = data.freshness()
+        last = fr["last_load"].strftime("%Y-%m-%d %H:%M") if fr["last_load"] else "无"
+        st.caption(f"数据截至 {pc.as_of:%Y年%m月%d日}（台账最新记录 {fr['data_as_of'] or '—'}），最近导入 {last}"
+                   f"　｜　{data.scope_name()}　｜　内部资料 注意保密")
     for w in pc.context.calendar_warnings:
         st.warning(w, icon=":material/event_busy:")
+
+
+STAMP_KEY = "huxin_stamp"
+
+
+def stamp_line(pc: PageContext, filters: str | None = None) -> str:
+    """数据截至｜筛选条件｜范围｜内部资料 — the presentation-mode stamp (and so the text under every picture)."""
+    fr = data.freshness()
+    filters = filters if filters is not None else (st.session_state.get("_filters_desc") or "无")
+    scope = "　".join(x for x in (data.scope_name(), pc.scope.label or pc.user.role_label) if x)
+    if pc.scope.unmask:
+        scope += "（含未脱敏个人信息）"
+    return "　｜　".join((f"数据截至 {pc.as_of:%Y年%m月%d日}（台账最新记录 {fr['data_as_of'] or '—'}）",
+                        f"筛选条件：{filters}", f"范围：{scope}", CONFIDENTIAL))
+
+
+def _draw_stamp(slot: Any, pc: PageContext) -> None:
+    slot.caption(escape_markdown(stamp_line(pc)))  # filters may quote ledger text or a search string: literal
+
+
+def set_filters_desc(text: str) -> None:
+    """Pages call this once their filters are known (e.g. 「统计期间：本次行动；排序：得分」). The text goes into the
+    presentation-mode stamp — so into every picture of the page — and into the picture's audit record. Plain text;
+    shown literally. Default 「无」."""
+    st.session_state["_filters_desc"] = (text or "").strip() or "无"
+    held = st.session_state.get("_stamp_slot")
+    if held:
+        _draw_stamp(*held)
+
+
+def picture_export(pc: PageContext, filters: str = "无") -> None:
+    """「导出本页图片」: the server renders this page as this session shows it (URL parameters, filter widgets, week,
+    role/county, masking) in presentation mode in headless Chromium; the PNG is offered for download with the stamp
+    band, and the download is written to the audit log. Lives in the sidebar, so every page has it."""
+    from huxin import snapshot
+
+    slot = f"_png_{pc.key}"
+    # a picture made for other parameters (another 数据截至, week, unmask choice) is not offered any more
+    finger = json.dumps([str(pc.as_of), pc.scope.unmask, sorted(st.query_params.to_dict().items())],
+                        ensure_ascii=False)
+    if st.button("导出本页图片", key=f"png_make_{pc.key}", icon=":material/photo_camera:", width="stretch",
+                 help="由服务器以演示模式（1920×1080）按当前筛选条件重新绘制本页，生成 PNG 图片，"
+                      "图片下方注明数据截至、筛选条件、范围和「内部资料 注意保密」，可直接插入 Word 或幻灯片。"):
+        st.session_state.pop(slot, None)
+        with st.spinner("正在生成图片（约 10–30 秒）…"):
+            try:
+                shot = snapshot.capture_session_page(pc)
+            except snapshot.SnapshotError as e:
+                st.error(str(e), icon=":material/error:")
+                shot = None
+        if shot is not None:
+            log = {"user": pc.user.name, "role": pc.user.role, "page": pc.key, "format": "png",
+                   "as_of": str(pc.as_of), "filters": filters, "scope": pc.scope.label or "全部",
+                   "unmasked": pc.scope.unmask, "stamp": shot.stamp, "size": f"{shot.width}x{shot.height}"}
+            st.session_state[slot] = {"png": shot.png, "finger": finger, "log": log,
+                                      "made": dt.datetime.now().strftime("%H:%M:%S"), "problems": shot.problems}
+    made = st.session_state.get(slot)
+    if made and made["finger"] == finger:
+        for p in made["problems"]:
+            st.warning(escape_markdown(f"图片中的页面有提示：{p[:200]}"), icon=":material/warning:")
+        st.download_button("下载图片（PNG）", made["png"], file_name=f"{pc.title}_{pc.as_of:%Y%m%d}.png",
+                           mime="image/png", key=f"png_dl_{pc.key}", on_click=log_export, kwargs=made["log"],
+                           icon=":material/download:", type="primary", width="stretch")
+        st.caption(f"图片生成于 {made['made']}；筛选条件改变后请重新生成。")
 
 
 def fmt_rate(x: Any) -> str:

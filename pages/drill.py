@@ -76,14 +76,19 @@ def md_plain(text: Any) -> str:
 
 
 # --- period and filters (sidebar) --------------------------------------------------------------------------
-qp_period = st.query_params.get("period")
-if "f_period" not in st.session_state and qp_period in data.PERIODS:
-    st.session_state["f_period"] = qp_period
-    if qp_period == "custom" and st.query_params.get("from"):
+# A link's period (the ranking page passes its own) wins once, then the sidebar owns it: the parameters are consumed.
+if st.query_params.get("period") in data.PERIODS:
+    st.session_state["f_period"] = st.query_params["period"]
+    if st.query_params["period"] == "custom":
         try:
-            st.session_state["f_period_from"] = dt.date.fromisoformat(st.query_params["from"])
+            st.session_state["f_period_from"] = dt.date.fromisoformat(st.query_params.get("from", ""))
         except ValueError:
             st.session_state["f_period"] = "campaign"
+for _k in ("period", "from"):
+    if _k in st.query_params:
+        del st.query_params[_k]
+st.session_state.setdefault("f_period", "campaign")
+st.session_state.setdefault("f_period_from", data.period_start("campaign", ctx.as_of))
 
 
 def clear_filters() -> None:
@@ -96,11 +101,10 @@ def sidebar_filters() -> tuple[data.Filters, str, dt.date]:
     with st.sidebar:
         st.divider()
         kind = st.selectbox("统计期间（受理、办结）", list(data.PERIODS), format_func=data.PERIODS.get,
-                            key="f_period", index=0, persist_state="session",
+                            key="f_period", persist_state="session",
                             help="受理、办结、按期办结按此期间内受理的线索统计；未办结、超期、在办案件按数据截至日统计。")
         if kind == "custom":
-            start = st.date_input("期间起始日", value=data.period_start("campaign", ctx.as_of), max_value=ctx.as_of,
-                                  key="f_period_from", format="YYYY-MM-DD", persist_state="session")
+            start = st.date_input("期间起始日", key="f_period_from", format="YYYY-MM-DD", persist_state="session")
         else:
             start = data.period_start(kind, ctx.as_of)
         search = st.text_input("搜索", key="f_search", persist_state="session",
@@ -122,7 +126,7 @@ def sidebar_filters() -> tuple[data.Filters, str, dt.date]:
             d_to = st.date_input("受理/立案日期至", value=None, key="f_date_to", format="YYYY-MM-DD",
                                  persist_state="session")
             st.caption("来源、行业、状态、预警、结论作用于线索；案件随其来源线索筛选。")
-        st.button("清除筛选", on_click=clear_filters, icon=":material/filter_alt_off:")
+        st.button("清除筛选", on_click=clear_filters, icon=":material/filter_alt_off:", key="clear_filters")
     f = data.Filters(sources=tuple(sources), industries=tuple(industries), statuses=tuple(statuses),
                      levels=tuple(levels), verdicts=tuple(verdicts), investment_types=tuple(inv),
                      sectors=tuple(sectors), date_from=d_from, date_to=d_to, search=(search or "").strip())
@@ -594,18 +598,21 @@ def breadcrumbs(path: dict[str, str | None]) -> None:
             continue
         so_far = {**so_far, k: v}
         trail.append((crumb_label(k, v), dict(so_far)))
+    if ctx.present:  # buttons are hidden on the projector: the path as plain text
+        bar.text(" › ".join(label for label, _ in trail))
+        return
     for i, (label, params) in enumerate(trail):
         if i:
             bar.text("›")
         last = i == len(trail) - 1
         bar.button(md_plain(label), key=f"crumb_{i}", type="tertiary" if not last else "secondary",
-                   disabled=last or ctx.present, on_click=navigate, args=(params,))
+                   disabled=last, on_click=navigate, args=(params,))
 
 
 # --- page --------------------------------------------------------------------------------------------------
 s = state()
 crumbs = st.container()
-st.caption(f"统计期间 {period_text}　｜　筛选：{filters.describe()}")
+st.caption(f"统计期间 {period_text}　｜　筛选：{md_plain(filters.describe())}")   # the search text is user input
 path: dict[str, str | None] = dict(s)
 if s["employer"]:
     employer_view(s)

@@ -87,8 +87,7 @@ geo_name = geoserve.publish("counties", layer_key, lambda: M.county_features(sha
 geo_url = geoserve.url_for(geo_name, st.get_option("server.baseUrlPath") or "")
 
 projects = data.projects(ctx.scope, end, filters)
-projects = projects.join(geoserve.locate_projects(projects)) if not projects.empty else projects.assign(
-    location_status=pd.Series(dtype=object), point_county_code=None, point_county_name=None)
+projects = projects.join(geoserve.locate_projects(projects))
 placed = projects[projects["location_status"] == geoserve.OK]
 points, dropped = M.project_points(placed, size_by) if show_points else ([], 0)
 

@@ -143,7 +143,8 @@ else:
                                 default="campaign", help="受理、办结等累计指标的统计起点；存量和超期按截至日计算。") or "campaign"
     if kind == "custom":
         rng = c2.date_input("自定义期间（起止日期）", value=(data.period_start("campaign", as_of), as_of),
-                            max_value=as_of, key="rk_custom", format="YYYY-MM-DD")
+                            key="rk_custom", format="YYYY-MM-DD",
+                            help="截止日即本表的「数据截至」日，可与侧栏不同")
         if isinstance(rng, (tuple, list)) and len(rng) == 2:
             start, as_of = rng[0], rng[1]
         else:
@@ -171,7 +172,8 @@ m[1].metric("全市办结率", ui.fmt_rate(city["closure_rate"]),
             help=f"已办结 ÷ 受理；年度目标 ≥ {rules.target_closure_rate:.0%}")
 m[2].metric("超期未办结", f"{city['overdue_open']:,}")
 grades = table["grade"].value_counts()
-m[3].metric("等级分布", " ".join(f"{g}{int(grades.get(g, 0))}" for g in ("A", "B", "C", "D")))
+m[3].metric("等级分布 A/B/C/D", "/".join(f"{int(grades.get(g, 0))}" for g in ("A", "B", "C", "D")),
+            help="A、B、C、D 各等级的区县数")
 last = table[table["is_last"]]
 m[4].metric("末位", "、".join(last["name"]) if not last.empty else "—",
             help="得分最低的区县（并列时均为末位）")
@@ -200,7 +202,7 @@ if ctx.present:
                      height=min(60 + 38 * len(shown), 760), row_height=38)
     with right:
         st.plotly_chart(C.score_bars(table, rules.score.grade_a, rules.score.grade_b, rules.score.grade_c,
-                                     present=True, height=560), config={"displaylogo": False})
+                                     present=True, height=480), config={"displaylogo": False})
 else:
     event = st.dataframe(shown, hide_index=True, column_config=column_config(False), key="rk_table",
                          on_select="rerun", selection_mode="single-row",

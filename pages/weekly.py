@@ -129,7 +129,9 @@ for row in rows:
         label = k["label"] + ("（万元）" if k["kind"] == "money" else "")
         if present and k["kind"] == "money":
             label = "追回(万元)"  # eight metrics in one row: the full label would be cut
-        col.metric(label, _value(k, k["now"]), delta=_delta(k), delta_color=COLOR[k["better"]],
+        flat = k["delta"] is not None and not pd.isna(k["delta"]) and abs(k["delta"]) < 1e-9
+        col.metric(label, _value(k, k["now"]), delta="持平" if flat else _delta(k),
+                   delta_color="off" if flat else COLOR[k["better"]], delta_arrow="off" if flat else "auto",
                    help=f"上周：{_value(k, k['before'])}" + ("（万元）" if k["kind"] == "money" else ""))
 
 
@@ -185,7 +187,7 @@ def county_section() -> None:
             st.table(county_styler(slim, drop=("按期办结率", "备注")))
     else:
         st.dataframe(county_styler(table_rows), hide_index=True, key="county_table", placeholder="—",
-                     height=38 * (len(table_rows) + 1) + 4,
+                     height=35 * (len(table_rows) + 1) + 3,  # every county visible, no scrolling
                      column_config={"排名": st.column_config.NumberColumn(width="small"),
                                     "得分": st.column_config.NumberColumn(format="%.1f"),
                                     "备注": st.column_config.TextColumn(help="末位：本周得分最低")})
@@ -240,7 +242,7 @@ def matters_section() -> None:
         st.markdown(f"**本周新增重大事项**（{large}）")
         st.dataframe(new_large.drop(columns=["本周新增重大"]), hide_index=True, column_config=MATTER_CONFIG,
                      placeholder="—",
-                     key="km_new_table", height=min(38 * (len(new_large) + 1) + 4, 420))
+                     key="km_new_table", height=min(35 * (len(new_large) + 1) + 3, 420))
     kinds = st.pills("类别", ["案件", "线索", "项目"], selection_mode="multi", default=["案件", "线索", "项目"],
                      key="km_kinds")
     view = km_all[km_all["类别"].isin(kinds or [])]
@@ -354,4 +356,4 @@ if not present:
                                  kwargs={**log, "table": name, "format": "png", "rows": len(table_rows)},
                                  icon=":material/image:")
     st.caption("导出文件均标注数据截至日期、统计周次与范围和「内部资料 注意保密」，个人信息已脱敏；Word 和 PNG 由服务器上的"
-               "浏览器离线生成图表，约需 10 秒。图表右上角的相机按钮也可直接保存 PNG。")
+               "浏览器离线生成图表，约需十余秒。图表右上角的相机按钮也可直接保存 PNG。")

@@ -288,3 +288,16 @@ def test_present_mode(drill_db: Path, app_test: Callable[..., Any]) -> None:
     assert not at.exception, at.exception
     assert kpi(at)["未办结线索"] == 2
     assert not at.get("download_button") and "go_township" not in [s.key for s in at.selectbox]
+
+
+def test_clue_filters_carry_cases_along_and_clear(drill_db: Path, app_test: Callable[..., Any]) -> None:
+    at = app_test(drill_db, "drill")
+    assert kpi(at)["未办结线索"] == 3 and kpi(at)["在办案件"] == 2
+    # 红: XS-A-001 (government-investment project); the other open clues are far from due. Cases follow their clue:
+    # AJ-001 (from XS-A-001) stays, AJ-002 (no clue) goes.
+    at.multiselect(key="f_levels").set_value(["红"]).run()
+    assert (kpi(at)["未办结线索"], kpi(at)["在办案件"]) == (1, 1)
+    assert "预警：红" in "\n".join(c.value for c in at.caption)
+    at.button(key="clear_filters").click().run()
+    assert not at.exception, at.exception
+    assert at.multiselect(key="f_levels").value == [] and kpi(at)["未办结线索"] == 3

@@ -205,7 +205,7 @@ def test_city_table_equals_county_table(city_db: Path, app_test: Callable[..., A
     assert shown["较上周"].tolist() == arrows
     assert shown["末位"].tolist() == ["末位" if x else "" for x in expected["is_last"]]
     # the 得分明细 sheet lists six items and the total for each county
-    detail = [d.value for d in at.dataframe if "得分项" in d.value.columns][0]
+    detail = next(d.value for d in at.dataframe if "得分项" in d.value.columns)
     assert len(detail) == 7 * len(expected)
 
 
@@ -226,11 +226,16 @@ def test_period_choice_and_sort(rank_db: Path, app_test: Callable[..., Any]) -> 
 
 def test_choosing_a_county_opens_its_drill_down(rank_db: Path, app_test: Callable[..., Any]) -> None:
     at = app_test(rank_db, "ranking")
+    at.segmented_control(key="rk_period").set_value("week").run()
     at.selectbox(key="rk_drill_pick").set_value("410203").run()
     at.button(key="rk_drill_go").click().run()
     assert not at.exception, at.exception
     assert at.query_params.get("county") in ("410203", ["410203"])
     assert any("乡镇（街道）" in d.value.columns for d in at.dataframe)      # the county level of the drill page
+    # the drill page takes over the ranking's period (this week: Mon 16 – Fri 20 Nov) and consumes the parameter
+    assert at.selectbox(key="f_period").value == "week" and "period" not in at.query_params
+    received = {m.label: m.value for m in at.metric}["受理线索"]
+    assert received == "2"                                                 # B1 and B2, both this week
 
 
 def test_county_user_sees_city_table_but_drills_own_county(rank_db: Path, app_test: Callable[..., Any]) -> None:

@@ -34,7 +34,8 @@ def check_kpis(at: Any, this: dict[str, Any], prev: dict[str, Any]) -> None:
                              ("存量", "open_stock", "件"), ("新立案件", "cases_opened", "件"),
                              ("涉及人数", "workers_involved", "人")):
         assert m[label].value == f"{this[key]:,}", label
-        assert m[label].delta == f"{this[key] - prev[key]:+,} {unit}", label
+        d = this[key] - prev[key]
+        assert m[label].delta == (f"{d:+,} {unit}" if d else "持平"), label
     assert m["办结率"].value == f"{this['closure_rate']:.1%}"
     assert m["办结率"].delta == f"{(this['closure_rate'] - prev['closure_rate']) * 100:+.1f} 个百分点"
     money = m.get("追回金额（万元）") or m["追回(万元)"]

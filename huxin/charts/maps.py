@@ -472,7 +472,7 @@ def build_deck(counties: str | Mapping[str, Any], labels: Sequence[Mapping[str, 
             font_weight=600, get_text_anchor=pdk.types.String("middle"),
             get_alignment_baseline=pdk.types.String("center")))
     # map_provider=None and *no* map_style argument: see the module docstring (no basemap, no outside request).
-    return CompactDeck(layers=layers, map_provider=None, map_style=None, initial_view_state=view or fit_view(None),
+    return CompactDeck(layers=layers, map_provider=None, initial_view_state=view or fit_view(None),
                     tooltip=TOOLTIP)
 
 
