@@ -14,7 +14,8 @@ from huxin.config import db_path
 
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
 
-st.set_page_config(page_title="护薪调度台", page_icon=":material/payments:", layout="wide",
+# A local file: a :material/…: or emoji page icon makes the browser fetch the favicon from a CDN.
+st.set_page_config(page_title="护薪调度台", page_icon=str(Path(__file__).resolve().parent / "static" / "favicon.png"), layout="wide",
                    initial_sidebar_state="expanded")
 
 

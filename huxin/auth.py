@@ -495,8 +495,9 @@ def current_user() -> User:
     someone is signed in; also the idle timeout and the sidebar account box with 退出登录."""
     import streamlit as st
 
-    from huxin.snapshot import capture_user  # the server's own picture render (「导出本页图片」, etl snapshot)
+    from huxin.snapshot import capture_user
 
+    # the server's own picture render (「导出本页图片」, etl snapshot) runs as the user named in its signed token
     if (captured := capture_user(st)) is not None:
         return captured
     try:

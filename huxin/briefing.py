@@ -154,15 +154,6 @@ def rank_change_text(x: Any) -> str:
     return f"↑{x}" if x > 0 else f"↓{-x}" if x < 0 else "持平"
 
 
-def kpi_rows(summary: dict[str, Any]) -> pd.DataFrame:
-    """指标 / 本周 / 上周 / 变化 (rates as fractions, amounts in 元)."""
-    rows = []
-    for k in summary["kpis"]:
-        label = k["label"] + (f"（{k['unit']}）" if k["unit"] else "")
-        rows.append({"指标": label, "本周": k["now"], "上周": k["before"], "变化": k["delta"]})
-    return pd.DataFrame(rows, columns=["指标", "本周", "上周", "变化"])
-
-
 COUNTY_COLUMNS = ["排名", "区县", "名次变化", "受理", "办结", "办结率", "按期办结率", "超期未办结", "存量",
                   "得分", "等级", "预警", "备注"]
 

@@ -105,11 +105,13 @@ def _cell_text(cell: Any, text: str, size: float = 10, bold: bool = False, align
     _set_font(run, TABLE_FONT, size, bold, color)
 
 
-def _repeat_header(row: Any) -> None:
+def _row_flags(row: Any, header: bool = False) -> None:
+    """A row never breaks across pages; the header row repeats on every page (schema order: cantSplit first)."""
     tr_pr = row._tr.get_or_add_trPr()
-    el = OxmlElement("w:tblHeader")
-    el.set(qn("w:val"), "true")
-    tr_pr.append(el)
+    for tag in ("w:cantSplit", "w:tblHeader") if header else ("w:cantSplit",):
+        el = OxmlElement(tag)
+        el.set(qn("w:val"), "true")
+        tr_pr.append(el)
 
 
 def _page_number(paragraph: Any) -> None:
@@ -150,18 +152,24 @@ def _table(doc: Any, df: pd.DataFrame, widths_mm: Sequence[float], size: float =
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     hdr = table.rows[0]
-    _repeat_header(hdr)
+    _row_flags(hdr, header=True)
     for j, col in enumerate(df.columns):
         _cell_text(hdr.cells[j], str(col), size, bold=True)
         _shade(hdr.cells[j], "#D9D9D9")
     for i, rec in enumerate(df.itertuples(index=False)):
-        cells = table.add_row().cells
+        row = table.add_row()
+        _row_flags(row)
+        cells = row.cells
         for j, v in enumerate(rec):
             _cell_text(cells[j], "" if v is None else str(v), size, bold=i in bold_rows,
                        align=WD_ALIGN_PARAGRAPH.LEFT if j in left_cols else WD_ALIGN_PARAGRAPH.CENTER,
                        color="#C00000" if i in bold_rows else None)
             if (i, j) in fills:
                 _shade(cells[j], fills[(i, j)])
+                # white on the dark warning colours, black on yellow
+                dark = fills[(i, j)].upper() != LEVEL_COLORS["黄"].upper()
+                _cell_text(cells[j], "" if v is None else str(v), size, bold=True,
+                           color="#FFFFFF" if dark else "#000000")
     # Widths three ways: the grid (LibreOffice/WPS read it), each cell (Word reads it) and a fixed layout so
     # neither re-flows the columns by content.
     grid = table._tbl.tblGrid
@@ -169,7 +177,20 @@ def _table(doc: Any, df: pd.DataFrame, widths_mm: Sequence[float], size: float =
         col.set(qn("w:w"), str(int(w * 56.7)))
     layout = OxmlElement("w:tblLayout")
     layout.set(qn("w:type"), "fixed")
-    table._tbl.tblPr.append(layout)
+    # narrow cell margins (1 mm) so "100.0%" fits a 14 mm column
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        m = OxmlElement(f"w:{side}")
+        m.set(qn("w:w"), "57")
+        m.set(qn("w:type"), "dxa")
+        margins.append(m)
+    tbl_pr = table._tbl.tblPr
+    look = tbl_pr.find(qn("w:tblLook"))  # schema order: … tblLayout, tblCellMar, tblLook
+    for el in (layout, margins):
+        if look is not None:
+            look.addprevious(el)
+        else:
+            tbl_pr.append(el)
     for row in table.rows:
         for j, w in enumerate(widths_mm):
             row.cells[j].width = Mm(w)
@@ -228,6 +249,12 @@ def county_doc_table(summary: dict[str, Any]) -> pd.DataFrame:
     return out
 
 
+def _left(workdays: Any) -> str:
+    if workdays is None or pd.isna(workdays):
+        return ""
+    return f"剩{int(workdays)}个工作日" if workdays >= 0 else f"已超{-int(workdays)}个工作日"
+
+
 def matters_doc_table(summary: dict[str, Any], limit: int = MATTERS_IN_DOC) -> tuple[pd.DataFrame, int]:
     """Escalated and new large matters for the briefing (at most ``limit``); returns (table, how many in all)."""
     m = B.key_matter_rows(summary, briefing_only=True)
@@ -243,12 +270,12 @@ def matters_doc_table(summary: dict[str, Any], limit: int = MATTERS_IN_DOC) -> t
         "区县": m["区县"],
         "名称": [join(n, f"（{k}{i}）") for n, k, i in zip(m["名称"], m["类别"], m["编号"], strict=True)],
         # a red warning's reasons are long; the briefing says 红色预警 and the Excel sheet has the reasons
-        "督办级别": [("★本周新增重大\n" if new else "") + ("红色预警" if str(lv).startswith("红色预警") else str(lv))
+        "督办级别": [("★本周新增\n" if new else "") + ("红色预警" if str(lv).startswith("红色预警") else str(lv))
                  for lv, new in zip(m["督办级别/预警"], m["本周新增重大"], strict=True)],
         "包案领导/责任单位": [join(a, b) or "待明确" for a, b in zip(m["包案领导"], m["责任单位"], strict=True)],
         "金额（万元）": m["金额（万元）"].map(lambda x: _fmt_num(x, 2)),
         "人数": m["涉及人数"].map(_fmt_num),
-        "时限/剩余工作日": [join(d, "" if w is None or pd.isna(w) else f"剩{int(w)}个工作日")
+        "时限/剩余工作日": [join(None if d is None or pd.isna(d) else f"{d.month}月{d.day}日", _left(w))
                       for d, w in zip(m["办结时限"], m["剩余工作日"], strict=True)],
         "阶段/本周变化": [join(a, b) for a, b in zip(m["阶段"], m["本周变化"], strict=True)],
     })
@@ -318,7 +345,7 @@ def weekly_docx(summary: dict[str, Any], text: str, stamp_lines: Sequence[str],
     if county.empty:
         _para(doc, "本周无县区数据。", BODY_FONT, 14)
     else:
-        _table(doc, county, [10, 24, 13, 11, 11, 13, 14, 13, 11, 12, 10, 10], size=9.5, fills=fills,
+        _table(doc, county, [10, 20, 13, 11, 11, 14, 16, 13, 12, 12, 10, 10], size=9.5, fills=fills,
                bold_rows=bold_rows)
         _para(doc, "注：得分按考核口径（满分100分）计算，名次变化与上周同日比较；预警颜色：红、橙、黄、蓝。",
               BODY_FONT, 10.5, exact=18)
@@ -333,7 +360,7 @@ def weekly_docx(summary: dict[str, Any], text: str, stamp_lines: Sequence[str],
                + f"；另有红色预警线索{counts['red_clues']}条、红色预警项目{counts['red_projects']}个，详见 Excel 附表。",
           BODY_FONT, 12, exact=20)
     if not matters.empty:
-        _table(doc, matters, [9, 15, 36, 18, 22, 14, 10, 17, 15], size=8.5, left_cols={2, 4})
+        _table(doc, matters, [8, 13, 36, 17, 22, 13, 10, 19, 18], size=8.5, left_cols={2, 4})
 
     _para(doc, "", exact=14)
     _heading(doc, "五、图表")

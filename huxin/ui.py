@@ -87,8 +87,23 @@ def _as_of_default() -> dt.date:
     return dt.date.today()
 
 
+def _through_app_shell() -> None:
+    """Make sure a page runs inside app.py (login, pinned data version, role-based navigation).
+
+    With a folder named pages/ next to app.py, Streamlit's legacy multipage mode runs pages/<name>.py directly when
+    the first request a server process sees is a page URL such as /ranking — skipping app.py until something calls
+    st.navigation. Switch that mode off and rerun, so app.py runs and dispatches to this page properly.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def page(key: str, title: str, show_as_of: bool = True) -> PageContext:
     """Header, permission check, sidebar controls. Stops the script when the user may not see this page."""
+    _through_app_shell()
     last_filters = st.session_state.get("_filters_desc") or "无"  # the previous run's, for the picture's audit record
     user: auth.User = st.session_state.get("user") or auth.current_user()
     if key not in auth.pages_for(user.role):

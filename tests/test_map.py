@@ -389,6 +389,14 @@ def test_map_page_on_the_city_demo(city_db: Path, app_test: Any) -> None:
     spec2 = deck_spec(at)
     assert spec2["layers"][0]["data"] != spec["layers"][0]["data"]
     assert "办结率（区县数）" in " ".join(m.value for m in at.markdown)
+    # the heat layer: clues of the last 30 days
+    at.toggle(key="map_heat").set_value(True).run()
+    spec3 = deck_spec(at)
+    assert [ly["id"] for ly in spec3["layers"]] == ["counties", "heat", "projects", "labels"]
+    recent = data.clues(data.ALL, AS_OF, data.Filters(date_from=AS_OF - dt.timedelta(days=29), date_to=AS_OF),
+                        False, 1_000_000)
+    assert len(spec3["layers"][1]["data"]) == len(recent) > 0
+    at.toggle(key="map_heat").set_value(False).run()
     # filters reach the project points
     at.multiselect(key="map_levels").set_value(["红"]).run()
     pts = deck_spec(at)["layers"][1]["data"]

@@ -59,6 +59,8 @@ SEQ_HEX = ("#fdd49e", "#fc8d59", "#d7301f", "#7f0000")
 # Closure rate, worst -> best (the last class is "target reached").
 RATE_HEX = ("#7f0000", "#d7301f", "#fdae6b", "#6baed6")
 POLY_ALPHA = 190
+# Heat in purples: the warning colours (red/orange/yellow) are taken by the counties and the points.
+HEAT_RANGE = [[237, 231, 246], [209, 196, 233], [179, 157, 219], [149, 117, 205], [103, 58, 183], [69, 39, 160]]
 POINT_ALPHA = 235
 
 TOOLTIP: dict[str, Any] = {
@@ -452,11 +454,13 @@ def build_deck(counties: str | Mapping[str, Any], labels: Sequence[Mapping[str, 
     layers = [pdk.Layer(
         "GeoJsonLayer", data=counties, id="counties", pickable=True, stroked=True, filled=True,
         get_fill_color="properties.fill", get_line_color=[255, 255, 255, 255], line_width_min_pixels=1,
-        auto_highlight=True, highlight_color=[0, 0, 0, 45])]
+        auto_highlight=True, highlight_color=[0, 0, 0, 45],
+        opacity=0.35 if heat else 1.0)]  # counties recede under the heat layer
     if heat:
         layers.append(pdk.Layer(
             "HeatmapLayer", data=list(heat), id="heat", get_position=["lon", "lat"], get_weight="w",
-            radius_pixels=40, intensity=1, threshold=0.05, opacity=0.55, pickable=False))
+            radius_pixels=40, intensity=1, threshold=0.05, opacity=0.8, pickable=False,
+            color_range=HEAT_RANGE))
     if points:
         layers.append(pdk.Layer(
             "ScatterplotLayer", data=list(points), id="projects", pickable=True, get_position=["lon", "lat"],

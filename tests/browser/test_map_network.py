@@ -83,4 +83,11 @@ def test_map_page_draws_and_requests_nothing_outside(city_app: str, page: Any) -
     page.wait_for_timeout(2000)  # late requests (basemap styles, fonts, telemetry) would show up by now
     foreign = sorted({u for u in requests if outside(u)})
     assert not foreign, f"requests to other hosts: {foreign}"
+    # and nothing in the document points elsewhere (a favicon link, say, is fetched lazily — or not at all — by
+    # headless Chromium, so the request log alone could miss it)
+    linked = page.evaluate("""() => Array.from(document.querySelectorAll('[src],[href]'))
+        .filter(e => !(e.tagName === 'A'))
+        .map(e => e.src || e.href).filter(u => typeof u === 'string' && u)""")
+    foreign_links = sorted({u for u in linked if outside(u)})
+    assert not foreign_links, f"the page links resources on other hosts: {foreign_links}"
     assert any("/app/static/geo/counties-" in u for u in requests)
