@@ -595,7 +595,12 @@ def clue_detail(scope: Scope, clue_id: str, as_of: dt.date) -> dict[str, Any] | 
     c["overdue_workdays_final"] = max(cal.workdays_between(due, closed or as_of), 0)
     c["on_time"] = None if closed is None else closed <= due
     key = c.get("credit_code") or c.get("employer")
-    others = query("""SELECT clue_id, county_code, received_date, status, closed_date, workers, amount, project_id
+    # Status as of D: a clue closed after D was still open then (closed_date hidden, status shown as in progress).
+    others = query("""SELECT clue_id, county_code, received_date,
+                             CASE WHEN closed_date <= $as_of THEN status
+                                  WHEN status = 'returned' THEN status ELSE 'in_progress' END AS status,
+                             CASE WHEN closed_date <= $as_of THEN closed_date END AS closed_date,
+                             workers, amount, project_id
                       FROM clues WHERE (coalesce(credit_code, employer) = $key OR
                                         ($project IS NOT NULL AND project_id = $project))
                         AND clue_id <> $id AND received_date <= $as_of
@@ -613,16 +618,23 @@ def employer_view(scope: Scope, employer_key: str, as_of: dt.date) -> dict[str, 
     """All clues and cases of one employer (credit code or name) across counties in scope."""
     rules = load_rules()
     params = {"key": employer_key, "as_of": as_of, "counties": _counties_param(scope)}
-    cl = query("""SELECT c.clue_id, r.name AS county_name, c.received_date, c.status, c.closed_date, c.workers,
+    cl = query("""SELECT c.clue_id, r.name AS county_name, c.received_date,
+                         CASE WHEN c.closed_date <= $as_of OR c.status = 'returned' THEN c.status
+                              ELSE 'in_progress' END AS status,
+                         CASE WHEN c.closed_date <= $as_of THEN c.closed_date END AS closed_date, c.workers,
                          c.amount, c.project_id, c.employer, c.credit_code
                   FROM clues c LEFT JOIN regions r ON r.code = c.county_code
                   WHERE (c.credit_code = $key OR c.employer = $key) AND c.received_date <= $as_of
                     AND ($counties IS NULL OR list_contains($counties, c.county_code))
                   ORDER BY c.received_date DESC""", params, rules)
-    ks = query("""SELECT k.case_id, r.name AS county_name, k.opened_date, k.status, k.closed_date, k.amount_owed,
+    ks = query("""SELECT k.case_id, r.name AS county_name, k.opened_date,
+                         CASE WHEN k.closed_date <= $as_of THEN k.status
+                              WHEN k.status = 'closed' THEN 'opened' ELSE k.status END AS status,
+                         CASE WHEN k.closed_date <= $as_of THEN k.closed_date END AS closed_date, k.amount_owed,
                          k.amount_paid, k.blacklisted, k.supervision_level
                   FROM cases k LEFT JOIN regions r ON r.code = k.county_code
-                  WHERE k.employer = $key AND k.opened_date <= $as_of
+                  WHERE (k.employer = $key OR k.employer IN (SELECT employer FROM clues WHERE credit_code = $key))
+                    AND k.opened_date <= $as_of
                     AND ($counties IS NULL OR list_contains($counties, k.county_code))
                   ORDER BY k.opened_date DESC""", params, rules)
     return {"clues": cl, "cases": ks}
