@@ -68,12 +68,6 @@ def select_pages(spec: str, available: list[str]) -> list[str]:
     return sorted(out, key=list(PAGES).index)
 
 
-def available_pages() -> list[str]:
-    from huxin.snapshot import PAGES, ROOT
-
-    return [k for k in PAGES if k == "home" or (ROOT / "pages" / f"{k}.py").exists()]
-
-
 def dates_for(week: dt.date | None, as_of: dt.date | None, today: dt.date | None = None) -> tuple[dt.date | None,
                                                                                                   dt.date]:
     """(Monday of the week or None, as-of date). A week still running is captured as of today."""
@@ -89,7 +83,7 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 
     try:
         role = auth.role_key(args.role)
-        pages = select_pages(args.pages, available_pages())
+        pages = select_pages(args.pages, snapshot.available_pages())
     except ValueError as e:
         print(f"错误：{e}", file=sys.stderr)
         return 2

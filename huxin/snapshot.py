@@ -504,14 +504,20 @@ class Capturer:
                     problems, blocked)
 
     def _fit_height(self, page: Any, watch: NetworkWatch) -> None:
-        """Streamlit scrolls inside its main element, so a full-page screenshot would stop at the viewport: grow the
-        viewport to the content instead (16:9 at least), and wait for charts to re-layout to it."""
-        for _ in range(4):
-            want = min(max(self.height, int(page.evaluate(CONTENT_HEIGHT_JS))), MAX_HEIGHT)
-            if want <= (page.viewport_size or {}).get("height", 0):
-                return
-            page.set_viewport_size({"width": self.width, "height": want})
-            wait_for_ready(page, watch, self.timeout_s, settle_s=0.6)
+        fit_height(page, watch, self.height, self.timeout_s)
+
+
+def fit_height(page: Any, watch: NetworkWatch | None = None, min_height: int = HEIGHT,
+               timeout_s: float = PAGE_TIMEOUT_S) -> None:
+    """Streamlit scrolls inside its main element, so a full-page screenshot would stop at the viewport: grow the
+    viewport to the content instead (never below ``min_height``), and wait for charts to re-layout to it."""
+    for _ in range(4):
+        size = page.viewport_size or {"width": WIDTH, "height": 0}
+        want = min(max(min_height, int(page.evaluate(CONTENT_HEIGHT_JS))), MAX_HEIGHT)
+        if want <= size["height"]:
+            return
+        page.set_viewport_size({"width": size["width"], "height": want})
+        wait_for_ready(page, watch, timeout_s, settle_s=0.6)
 
 
 def stamp_band_lines(stamp: str, title: str = "", exported_by: str = "",
@@ -560,6 +566,11 @@ def add_stamp_band(png: bytes, lines: Sequence[str], font_path: str | None = Non
     buf = io.BytesIO()
     out.save(buf, "PNG", optimize=False, compress_level=6)
     return buf.getvalue()
+
+
+def available_pages() -> list[str]:
+    """Page keys in navigation order whose page exists (pages/<key>.py; the home page is in app.py)."""
+    return [k for k in PAGES if k == "home" or (ROOT / "pages" / f"{k}.py").exists()]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,92 +1,64 @@
-"""Real-browser fixtures: a Streamlit server on a free port and the system Chromium driven by Playwright.
+"""Real-browser fixtures: the real app on a free loopback port, and the system Chromium driven by Playwright.
 
-- Chromium is the Debian package (/usr/bin/chromium, or $BROWSER_PATH); Playwright's own browser download is never
-  used (offline machines). Without Chromium the tests are skipped — except in CI (env CI=true), where that is a
-  failure, so a broken CI image cannot pass by skipping.
-- ``app_server(db_path)`` starts ``streamlit run app.py`` headless on 127.0.0.1 with ARREARS_DB set, waits for the
-  health endpoint, and stops the server (its whole process group) afterwards.
-- ``city_app``: one server on the city demo database for the session.
+- Chromium is the Debian package (/usr/bin/chromium, or $BROWSER_PATH), started with ``executable_path``;
+  ``playwright install`` is never used (offline machines). Without Chromium (or the playwright package) the tests
+  are skipped with the install command — except in CI (env CI=true), where that is a failure, so a broken CI image
+  cannot pass by skipping.
+- ``app_server(db_path, app_dir)`` starts ``streamlit run app.py`` headless on 127.0.0.1 with ARREARS_DB and
+  ARREARS_APP_DIR set (huxin.snapshot.serve_app, the same code ``python -m etl snapshot`` uses), waits for the health
+  endpoint, and stops the server's whole process group afterwards.
+- ``city_app``: one server on the city demo database for the whole session (all pages share it and one browser).
+- Screenshots go to artifacts/screenshots/ (kept by CI; the path and the time each page took to be ready are
+  printed at the end of the run and written to artifacts/screenshots/timings.json).
 """
 from __future__ import annotations
 
-import contextlib
+import json
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from huxin import snapshot
+
 ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM = os.environ.get("BROWSER_PATH") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-default-apps", "--disable-extensions"]
+CHROMIUM_ARGS = snapshot.CHROMIUM_ARGS
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
+INSTALL = "sudo apt-get install chromium fonts-noto-cjk"
+
+# page key -> seconds until ready, per mode; printed at the end of the session (bench/ reads timings.json)
+TIMINGS: dict[str, dict[str, float]] = {}
 
 
 def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
-def require_chromium() -> str:
-    if Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK):
-        return CHROMIUM
-    msg = (f"Chromium not found at {CHROMIUM} (Debian: apt install chromium fonts-noto-cjk; or set BROWSER_PATH); "
-           "the real-browser tests need it")
+def _unavailable(msg: str) -> None:
     if in_ci():
         pytest.fail(msg + " — in CI a missing browser is a failure, not a skip")
     pytest.skip(msg)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with code {proc.returncode}")
-        with contextlib.suppress(OSError), urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-            if r.status == 200:
-                return
-        time.sleep(0.3)
-    raise TimeoutError(f"streamlit did not become healthy within {timeout:.0f} s")
-
-
-@contextlib.contextmanager
-def app_server(db_path: Path, app_dir: Path, timeout: float = 90) -> Iterator[str]:
-    """A running app on the given database; yields its base URL (http://127.0.0.1:<port>)."""
-    port = free_port()
-    env = {**os.environ, "ARREARS_DB": str(db_path), "ARREARS_APP_DIR": str(app_dir),
-           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    log = (app_dir / f"streamlit-{port}.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
+def require_chromium() -> str:
+    if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)):
+        _unavailable(f"Chromium not found at {CHROMIUM}; the real-browser tests need it. Install it with: {INSTALL} "
+                     "(or set BROWSER_PATH)")
     try:
-        _wait_healthy(url, proc, timeout)
-        yield url
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(5)
-        log.close()
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        _unavailable("the playwright Python package is missing: pip install -r requirements.txt "
+                     "(its own browser download is not needed)")
+    return CHROMIUM
+
+
+def app_server(db_path: Path, app_dir: Path, timeout: float = 90) -> Any:
+    """Context manager: a running app on the given database; yields its base URL (http://127.0.0.1:<port>)."""
+    return snapshot.serve_app(db_path, app_dir=app_dir, log=app_dir / "streamlit.log", timeout_s=timeout)
 
 
 @pytest.fixture(scope="session")
@@ -105,9 +77,14 @@ def browser(chromium_path: str) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def city_app(city_db: Path, chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def city_app_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("browser-app")
+
+
+@pytest.fixture(scope="session")
+def city_app(city_db: Path, chromium_path: str, city_app_dir: Path) -> Iterator[str]:
     """Base URL of an app serving the city demo database (read-only use)."""
-    with app_server(city_db, tmp_path_factory.mktemp("browser-app")) as url:
+    with app_server(city_db, city_app_dir) as url:
         yield url
 
 
@@ -119,6 +96,12 @@ def page(browser: Any) -> Iterator[Any]:
     ctx.close()
 
 
+@pytest.fixture(scope="session")
+def shots_dir() -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    return SHOTS
+
+
 def open_app_page(pg: Any, base: str, path: str, ready: str, timeout_ms: int = 90_000) -> None:
     """Open the app first (so st.navigation has run once in this server), then the page; wait for `ready`."""
     pg.goto(base + "/", wait_until="domcontentloaded")
@@ -126,3 +109,15 @@ def open_app_page(pg: Any, base: str, path: str, ready: str, timeout_ms: int = 9
     pg.goto(base + path, wait_until="domcontentloaded")
     pg.wait_for_selector(ready, timeout=timeout_ms)
 
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not TIMINGS:
+        return
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    (SHOTS / "timings.json").write_text(json.dumps(TIMINGS, ensure_ascii=False, indent=2), encoding="utf-8")
+    tr = terminalreporter
+    tr.write_sep("-", "real-browser pages (city demo database)")
+    tr.write_line(f"screenshots: {SHOTS}")
+    tr.write_line(f"{'page':<10}{'interactive s':>15}{'present s':>12}")
+    for key, t in TIMINGS.items():
+        tr.write_line(f"{key:<10}{t.get('interactive', float('nan')):>15.1f}{t.get('present', float('nan')):>12.1f}")
