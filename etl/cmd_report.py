@@ -254,7 +254,10 @@ def _write_docx(week_monday: dt.date, as_of: dt.date, out: Path | None) -> int:
         return _fail(f"Word 周报模块 huxin.docx_report 不可用（{e}），无法生成 docx；可先用 --format json 或 md。")
     from huxin import data
 
-    result = docx_report.weekly_docx_for(data.ALL, week_monday, as_of)
+    try:
+        result = docx_report.weekly_docx_for(data.ALL, week_monday, as_of)
+    except ValueError as e:   # the briefing module explains a week it cannot report in Chinese
+        return _fail(str(e))
     out = out or Path(f"护薪调度周报_{week_monday:%Y%m%d}.docx")
     if hasattr(result, "save") and not isinstance(result, (bytes, bytearray)):
         result.save(str(out))          # a python-docx Document

@@ -781,8 +781,8 @@ DRILL_COUNTS = ("received", "closed", "closed_on_time", "open_clues", "overdue_o
 
 def period_start(kind: str, as_of: dt.date) -> dt.date:
     """First day of a named period (PERIODS) that ends on as_of; 'custom' periods bring their own start."""
-    if kind == "campaign":
-        return campaign_for(as_of, load_rules()).start
+    if kind == "campaign":  # before the coming campaign starts its "period" is empty: start at as_of
+        return min(campaign_for(as_of, load_rules()).start, as_of)
     if kind == "week":
         return as_of - dt.timedelta(days=as_of.weekday())
     if kind == "month":
