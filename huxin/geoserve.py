@@ -83,6 +83,7 @@ def publish(prefix: str, key_parts: Iterable[Any], build: Callable[[], dict[str,
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(payload)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a reverse proxy serving static/ may run as another user
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -18,7 +18,7 @@ from huxin.config import load_rules
 from huxin.exports import stamp_lines
 from huxin.static_images import StaticImageError
 from huxin.vocab import INVESTMENT_LABEL, LEVEL_RANK, LEVELS, SAFEGUARDS, SECTORS
-from huxin.workdays import work_calendar
+from huxin.workdays import holidays_key
 
 ctx = ui.page("map", "预警地图")
 ss = st.session_state
@@ -81,7 +81,8 @@ values = (dict(zip(table["code"].astype(str), table["warning_level" if color_by 
                    strict=True)) if not table.empty else {})
 classes = M.classify(color_by, {c: values.get(c) for c in codes}, target_rate=ctx.rules.target_closure_rate,
                      highlight_levels=levels if color_by == "level" else ())
-layer_key = ("counties", data.data_version(), repr(load_rules()), repr(work_calendar().local_years),
+# everything the baked colours and tooltips depend on (same ingredients as data.py's cache key)
+layer_key = ("counties", data.data_version(), repr(load_rules()), holidays_key(),
              ctx.scope.counties, str(start), str(end), color_by, tuple(levels))
 geo_name = geoserve.publish("counties", layer_key, lambda: M.county_features(shapes, table, classes))
 geo_url = geoserve.url_for(geo_name, st.get_option("server.baseUrlPath") or "")

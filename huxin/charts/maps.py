@@ -532,7 +532,7 @@ def map_image_figure(shapes: Mapping[str, Any], values: Mapping[str, Any] | None
             continue
         xs, ys = by_color.pop(e.color)
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=e.color,
-                                 line={"color": "white", "width": 0.8}, name=f"{html.escape(e.label)}（{e.count}）",
+                                 line={"color": "white", "width": 0.8 if len(feats) <= 300 else 0.3}, name=f"{html.escape(e.label)}（{e.count}）",
                                  hoverinfo="skip"))
     if show_labels is None:
         show_labels = len(feats) <= 150
