@@ -186,8 +186,12 @@ def locate_projects(df: pd.DataFrame, tolerance: float = LOCATION_TOLERANCE_DEG,
         wanted = tuple(sorted({c for c in declared[has] if c}))
         geoms = _declared(wanted) if wanted else {}
         status[has] = UNKNOWN
+        has_idx = np.flatnonzero(has)
+        groups = pd.Series(has_idx).groupby(declared[has_idx], sort=False).indices if has_idx.size else {}
         for code, g in geoms.items():
-            idx = np.flatnonzero(has & (declared == code))
+            if code not in groups:
+                continue
+            idx = has_idx[groups[code]]
             inside = shapely.contains_xy(g, lon[idx], lat[idx])
             near = ~inside
             if near.any():

@@ -321,15 +321,17 @@ READY_JS = """() => {
   if (state !== 'notRunning') return 'script ' + state;
   if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return 'connecting';
   const pending = [];
+  // only what is on screen: a chart in a closed expander or another tab is not drawn until it is opened
+  const shown = s => [...document.querySelectorAll(s)].filter(e => e.checkVisibility());
   for (const s of ['[data-stale="true"]', '[data-testid="stSkeleton"]', '[data-testid="stSpinner"]'])
-    if (document.querySelector(s)) pending.push(s);
-  for (const c of document.querySelectorAll('[data-testid="stPlotlyChart"]'))
+    if (shown(s).length) pending.push(s);
+  for (const c of shown('[data-testid="stPlotlyChart"]'))
     if (!c.querySelector('.main-svg')) pending.push('plotly');
-  for (const c of document.querySelectorAll('[data-testid="stDeckGlJsonChart"]'))
+  for (const c of shown('[data-testid="stDeckGlJsonChart"]'))
     if (!c.querySelector('canvas')) pending.push('deck');
-  for (const c of document.querySelectorAll('[data-testid="stDataFrame"]'))
+  for (const c of shown('[data-testid="stDataFrame"]'))
     if (!c.querySelector('canvas')) pending.push('dataframe');
-  for (const i of document.querySelectorAll('[data-testid="stMain"] img'))
+  for (const i of shown('[data-testid="stMain"] img'))
     if (!i.complete) pending.push('img');
   if (document.fonts && document.fonts.status !== 'loaded') pending.push('fonts');
   return pending.join(',');

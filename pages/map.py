@@ -102,7 +102,7 @@ if show_heat:
     reg = data.regions(ctx.scope)
     county_xy = {str(c): (x, y) for c, x, y in zip(reg["code"], reg["lon"], reg["lat"], strict=True)
                  if pd.notna(x) and pd.notna(y)}
-    heat = M.heat_points(recent, project_xy, county_xy)
+    heat = M.heat_points(recent, project_xy, county_xy, M.heat_cell(M.bounds_of(shapes)))
 
 height = 760 if present else 600
 deck = M.build_deck(geo_url, M.county_labels(data.regions(ctx.scope)), points, heat,
@@ -122,7 +122,7 @@ with right:
     if points:
         st.markdown(M.point_legend_html(f"项目点（{len(points):,} 个，按预警等级）"), unsafe_allow_html=True)
     if heat:
-        st.caption(f"热力：近 {HEAT_DAYS} 天受理线索 {len(heat):,} 条")
+        st.caption(f"热力：近 {HEAT_DAYS} 天受理线索 {sum(h['w'] for h in heat):,} 条")
 if dropped:
     st.caption(f"项目较多，地图只画出风险最高的 {len(points):,} 个（另有 {dropped:,} 个未画出），"
                "请缩小范围或用筛选查看。")

@@ -146,6 +146,11 @@ def test_heat_points_fall_back_to_the_county_point() -> None:
     clues = pd.DataFrame({"project_id": ["P1", None, "PX"], "county_code": [LONGTING, QIXIAN, "999999"]})
     pts = M.heat_points(clues, {"P1": (114.3, 34.8)}, {QIXIAN: (114.8, 34.5)})
     assert pts == [{"lon": 114.3, "lat": 34.8, "w": 1}, {"lon": 114.8, "lat": 34.5, "w": 1}]
+    many = pd.DataFrame({"project_id": ["P1", "P2", None, None], "county_code": [LONGTING, LONGTING, QIXIAN, QIXIAN]})
+    xy = {"P1": (114.301, 34.801), "P2": (114.302, 34.802)}
+    summed = M.heat_points(many, xy, {QIXIAN: (114.8, 34.5)}, cell=0.01)
+    assert sorted((p["lon"], p["lat"], p["w"]) for p in summed) == [(114.3, 34.8, 2), (114.8, 34.5, 2)]
+    assert M.heat_cell((114.0, 34.0, 115.5, 35.0), cells=300) == pytest.approx(0.005)
 
 
 def test_deck_is_offline_with_layers_and_tooltips() -> None:
@@ -383,6 +388,16 @@ def test_map_page_on_the_city_demo(city_db: Path, app_test: Any) -> None:
     assert "预警等级（区县数）" in legend and f"项目点（{n_points:,} 个" in legend
     assert at.selectbox(key="map_pick_project").options[0] == "（请选择）"
     assert len(at.selectbox(key="map_pick_project").options) == len(projects) + 1
+    # the accessible path to the drill-down: pick a project or a county under the map
+    first = projects.assign(r=projects["warning_level"].map(lambda x: M.LEVEL_RANK.get(x, 0)))
+    top = first.sort_values(["r", "amount_owed"], ascending=False).iloc[0]
+    at.selectbox(key="map_pick_project").set_value(top["project_id"]).run()
+    at.selectbox(key="map_pick_county").set_value(QIXIAN).run()
+    links = {p.proto.label: p.proto for p in at.get("page_link")}
+    assert links["查看该项目的线索与案件"].page == "drill"
+    assert links["查看该项目的线索与案件"].query_string == (
+        f"as_of={AS_OF}&county={top['county_code']}&project={top['project_id']}")
+    assert links["进入该区县的区域钻取"].query_string == f"as_of={AS_OF}&county={QIXIAN}"
     # colour by an indicator: a new file, classes from the county table
     at.selectbox(key="map_color_by").set_value("closure_rate").run()
     assert not at.exception
@@ -395,7 +410,7 @@ def test_map_page_on_the_city_demo(city_db: Path, app_test: Any) -> None:
     assert [ly["id"] for ly in spec3["layers"]] == ["counties", "heat", "projects", "labels"]
     recent = data.clues(data.ALL, AS_OF, data.Filters(date_from=AS_OF - dt.timedelta(days=29), date_to=AS_OF),
                         False, 1_000_000)
-    assert len(spec3["layers"][1]["data"]) == len(recent) > 0
+    assert sum(h["w"] for h in spec3["layers"][1]["data"]) == len(recent) > 0
     at.toggle(key="map_heat").set_value(False).run()
     # filters reach the project points
     at.multiselect(key="map_levels").set_value(["红"]).run()

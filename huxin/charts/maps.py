@@ -381,17 +381,29 @@ def project_points(projects: pd.DataFrame, size_by: str = "workers_on_site",
 
 
 def heat_points(clues: pd.DataFrame, project_xy: Mapping[str, tuple[float, float]],
-                county_xy: Mapping[str, tuple[float, float]]) -> list[dict[str, Any]]:
-    """Heat-layer records, one per clue: at its project's point when known, else at its county's label point
-    (clues carry no coordinates of their own). No ledger text."""
-    out = []
-    for pid, cc in zip(clues.get("project_id", pd.Series(dtype=object)),
-                       clues.get("county_code", pd.Series(dtype=object)), strict=True):
+                county_xy: Mapping[str, tuple[float, float]], cell: float | None = None) -> list[dict[str, Any]]:
+    """Heat-layer records: clues at their project's point when known, else at their county's label point (clues
+    carry no coordinates of their own), summed per grid cell of `cell` degrees (None: per distinct point) so a
+    national month (~250,000 clues) stays a few thousand weighted records. No ledger text."""
+    pids = clues["project_id"] if "project_id" in clues else pd.Series(None, index=clues.index, dtype=object)
+    ccs = clues["county_code"] if "county_code" in clues else pd.Series(None, index=clues.index, dtype=object)
+    weights: dict[tuple[float, float], int] = {}
+    for pid, cc in zip(pids.tolist(), ccs.tolist(), strict=True):
         xy = project_xy.get(pid) if isinstance(pid, str) else None
         xy = xy or county_xy.get(str(cc))
-        if xy:
-            out.append({"lon": round(float(xy[0]), 5), "lat": round(float(xy[1]), 5), "w": 1})
-    return out
+        if not xy:
+            continue
+        x, y = float(xy[0]), float(xy[1])
+        key = ((round(x / cell) * cell, round(y / cell) * cell) if cell else (x, y))
+        weights[key] = weights.get(key, 0) + 1
+    return [{"lon": round(x, 5), "lat": round(y, 5), "w": w} for (x, y), w in weights.items()]
+
+
+def heat_cell(bounds: tuple[float, float, float, float] | None, cells: int = 300) -> float | None:
+    """Grid size (degrees) for heat_points: ~`cells` cells across the scope's longer side."""
+    if bounds is None:
+        return None
+    return max(bounds[2] - bounds[0], bounds[3] - bounds[1], 1e-3) / cells
 
 
 # ---------------------------------------------------------------------------------------------

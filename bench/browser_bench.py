@@ -1,0 +1,175 @@
+"""Browser benchmark: seconds until each page is ready in headless Chromium — the script finished, no spinner or
+stale element, every chart, table and map drawn, no request in flight (huxin.snapshot.READY_JS) — on a real
+`streamlit run` server, plus the peak memory (VmHWM) of that server process.
+
+    python bench/browser_bench.py                        # province scale (the issue's browser target), 3 loads
+    python bench/browser_bench.py --scales city province national --runs 5
+
+Each load is a new browser context (a new session) opening the page's URL directly with ?as_of=. The first load of
+each page after the server starts finds the data cache cold for that page ("first"); the next ones find it warm.
+Uses the system Chromium (/usr/bin/chromium); never `playwright install`.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import (
+    AS_OF,
+    PAGES,
+    SCALES,
+    TARGETS,
+    db_file,
+    fmt_s,
+    load_json,
+    machine_note,
+    mark,
+    md_table,
+    save_json,
+)
+
+SETTLE_S = 0.5
+
+
+def server_pid(port: int) -> int | None:
+    """The streamlit process listening on this port (found by its command line)."""
+    for p in Path("/proc").iterdir():
+        if not p.name.isdigit():
+            continue
+        try:
+            cmd = (p / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"streamlit" in b" ".join(cmd) and str(port).encode() in cmd:
+            return int(p.name)
+    return None
+
+
+def proc_mem_mb(pid: int) -> dict[str, float]:
+    out = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        k, _, v = line.partition(":")
+        if k in ("VmRSS", "VmHWM"):
+            out[k] = int(v.split()[0]) / 1024
+    return out
+
+
+def page_url(base: str, key: str, as_of: str) -> str:
+    return f"{base}/{'' if key == 'home' else key}?as_of={as_of}"
+
+
+def load_page(browser: Any, url: str, timeout_s: float) -> tuple[float, list[str], dict[str, Any]]:
+    """Seconds from navigation to ready, problems shown on the page, network facts."""
+    from huxin.snapshot import PROBLEMS_JS, NetworkWatch, wait_for_ready
+
+    ctx = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+    try:
+        page = ctx.new_page()
+        watch = NetworkWatch(page)
+        sizes: list[int] = []
+        page.on("response", lambda r: sizes.append(int(r.headers.get("content-length", "0") or 0)))
+        t0 = time.monotonic()
+        page.goto(url, wait_until="domcontentloaded", timeout=timeout_s * 1000)
+        wait_for_ready(page, watch, timeout_s=timeout_s, settle_s=SETTLE_S)
+        ready = time.monotonic() - t0 - SETTLE_S
+        probs = page.evaluate(PROBLEMS_JS)
+        problems = [*probs["exceptions"], *probs["errors"]]
+        return ready, problems, {"requests": len(watch.urls), "foreign": watch.foreign(),
+                                 "bytes": sum(sizes)}
+    finally:
+        ctx.close()
+
+
+def bench_scale(scale: str, pages: list[str], runs: int, timeout_s: float) -> dict[str, Any]:
+    from playwright.sync_api import sync_playwright
+
+    from huxin.snapshot import CHROMIUM_ARGS, find_chromium, serve_app
+
+    res: dict[str, Any] = {"pages": {}}
+    with tempfile.TemporaryDirectory(prefix="huxin-bench-app-") as app_dir, \
+            serve_app(db_file(scale), app_dir=Path(app_dir), log=Path(app_dir) / "streamlit.log",
+                      timeout_s=180) as base, sync_playwright() as pw:
+        port = int(base.rsplit(":", 1)[1])
+        pid = server_pid(port)
+        browser = pw.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS, headless=True)
+        try:
+            # one throwaway load: the server's first script run imports every module (a process cost, not a page's)
+            load_page(browser, page_url(base, "quality", AS_OF.isoformat()), timeout_s)
+            for key in pages:
+                times, problems, net = [], [], {}
+                for _ in range(runs):
+                    t, probs, net = load_page(browser, page_url(base, key, AS_OF.isoformat()), timeout_s)
+                    times.append(t)
+                    problems += probs
+                res["pages"][key] = {"first": times[0], "again": times[1:], "problems": sorted(set(problems)),
+                                     "requests": net.get("requests"), "foreign": net.get("foreign"),
+                                     "bytes": net.get("bytes")}
+                print(f"  [{scale}] {key:9s} first {times[0]:6.2f} s, again "
+                      f"{statistics.median(times[1:] or times):6.2f} s" + (f"  PROBLEMS {problems[:1]}" if problems
+                                                                           else ""), file=sys.stderr, flush=True)
+        finally:
+            browser.close()
+            if pid:
+                res["server_mem_mb"] = proc_mem_mb(pid)
+    return res
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scales", nargs="+", choices=SCALES, default=["province"])
+    ap.add_argument("--pages", nargs="+", choices=PAGES, default=list(PAGES))
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--timeout", type=float, default=300)
+    args = ap.parse_args(argv)
+    results = load_json("browser") or {"scales": {}}
+    results.update({"when": machine_note(), "runs": args.runs, "as_of": AS_OF.isoformat()})
+    for scale in args.scales:
+        if not db_file(scale).exists():
+            print(f"[{scale}] no database; run bench/etl_bench.py first", file=sys.stderr)
+            continue
+        results["scales"][scale] = bench_scale(scale, args.pages, args.runs, args.timeout)
+        save_json("browser", results)
+    print(report(results))
+    return 0
+
+
+def report(res: dict[str, Any]) -> str:
+    scales = [s for s in SCALES if s in res["scales"]]
+    rows = []
+    for key in PAGES:
+        row = [key]
+        for s in scales:
+            r = res["scales"][s]["pages"].get(key)
+            if not r:
+                row += ["—", "—"]
+                continue
+            again = statistics.median(r["again"] or [r["first"]])
+            bad = " ⚠" if r["problems"] or r["foreign"] else ""
+            row += [fmt_s(r["first"]) + mark(r["first"], TARGETS["browser"][s]) + bad,
+                    fmt_s(again) + mark(again, TARGETS["browser"][s])]
+        rows.append(row)
+    heads = ["page"] + [f"{s} {k} s (≤{TARGETS['browser'][s]:g})" for s in scales for k in ("first", "again")]
+    mem = [f"{s} {res['scales'][s].get('server_mem_mb', {}).get('VmHWM', float('nan')):,.0f} MB"
+           + mark(res["scales"][s].get("server_mem_mb", {}).get("VmHWM"), TARGETS["app_mem_mb"][s]) for s in scales]
+    out = [(f"Seconds until the page is ready in headless Chromium (new session per load, URL opened directly, "
+           f"as of {res['as_of']}); 'first' = first load after the server started (cold data cache for that page), "
+           f"'again' = median of the next {res['runs'] - 1}; {res['when']}"), "", md_table(heads, rows), "",
+           "Peak memory (VmHWM) of the `streamlit run` server after all loads: " + ", ".join(mem)]
+    probs = {s: {k: r["problems"] + r["foreign"] for k, r in res["scales"][s]["pages"].items()
+                 if r["problems"] or r["foreign"]} for s in scales}
+    probs = {s: v for s, v in probs.items() if v}
+    if probs:
+        out += ["", f"⚠ Problems: {json.dumps(probs, ensure_ascii=False)[:1500]}"]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
