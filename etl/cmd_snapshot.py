@@ -112,8 +112,11 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     failed = 0
     try:
         with contextlib.ExitStack() as stack:  # stops the server we started, however this ends
-            base = (args.url.rstrip("/") if args.url
-                    else stack.enter_context(snapshot.serve_app(db, log=out / "streamlit.log")))
+            if args.url:
+                base = args.url.rstrip("/")
+                snapshot.wait_healthy(base, timeout_s=15)
+            else:
+                base = stack.enter_context(snapshot.serve_app(db, log=out / "streamlit.log"))
             print(f"应用地址：{base}{'' if args.url else '（本次启动，结束后关闭）'}", flush=True)
             cap = stack.enter_context(snapshot.Capturer(timeout_s=args.timeout))
             for i, key in enumerate(pages, 1):
@@ -136,6 +139,9 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
                 print(f"  {mark} {nav:<6} {name}  {shot.width}×{shot.height}  就绪 {shot.ready_s:.1f} 秒", flush=True)
                 for p in shot.problems:
                     print(f"      页面提示：{p[:300]}", file=sys.stderr)
+                    if "截图令牌" in p:
+                        print("      （--url 指向的应用须与本命令在同一台机器、使用同一应用目录 ARREARS_APP_DIR，"
+                              "截图令牌的密钥保存在那里）", file=sys.stderr)
                 results.append({"key": key, "title": nav, "file": name, **shot.meta()})
     except snapshot.SnapshotError as e:
         print(f"错误：{e}", file=sys.stderr)

@@ -144,8 +144,10 @@ def _deadline_frame(rules: Rules) -> pd.DataFrame:
     return pd.DataFrame(list(rules.deadline_by_source) or [("", rules.deadline_days)], columns=["source", "n"])
 
 
-def query(text: str, params: dict[str, Any] | list[Any] | None = None, rules: Rules | None = None) -> pd.DataFrame:
-    """Run one query on a fresh cursor of the process's read-only connection; calendar tables are registered."""
+def query(text: str, params: dict[str, Any] | list[Any] | None = None, rules: Rules | None = None,
+          tables: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+    """Run one query on a fresh cursor of the process's read-only connection; calendar tables are registered, and
+    ``tables`` (name -> frame) too."""
     _, con = _connection()
     cur = con.cursor()
     try:
@@ -153,6 +155,8 @@ def query(text: str, params: dict[str, Any] | list[Any] | None = None, rules: Ru
         rules = rules or load_rules()
         cur.register("cal", _calendar_frame(work_calendar()))
         cur.register("deadline_days", _deadline_frame(rules))
+        for name, frame in (tables or {}).items():
+            cur.register(name, frame)
         return cur.execute(text, params or {}).df()
     finally:
         cur.close()
@@ -276,15 +280,15 @@ def _agg_params(scope: Scope, as_of: dt.date, start: dt.date, rules: Rules) -> d
     # Before a campaign has started its baseline is as_of itself: never look at records after as_of.
     return {"as_of": as_of, "from": start, "start": min(camp.start, as_of),
             "window_start": cal.workdays_back(as_of, rules.pace_window_workdays),
-            "default_n": rules.deadline_days, "counties": _counties_param(scope),
-            "repeat_days": rules.repeat_window_days}
+            "default_n": rules.deadline_days, "counties": _counties_param(scope)}
 
 
 @cached
 def county_aggregates(scope: Scope, as_of: dt.date, start: dt.date) -> pd.DataFrame:
     """Per-county counts (huxin.rules.AGG_COLUMNS) as of as_of for the period [start, as_of]."""
     rules = load_rules()
-    return query(sql("county_aggregates"), _agg_params(scope, as_of, start, rules), rules)
+    return query(sql("county_aggregates"), _agg_params(scope, as_of, start, rules), rules,
+                 tables={"repeat_daily": repeat_daily()})
 
 
 @cached
@@ -345,14 +349,15 @@ def stock_series(scope: Scope, start: dt.date, end: dt.date) -> pd.DataFrame:
         out = pd.DataFrame({"open_stock": 0, "year_end_stock": 0}, index=idx).reset_index()
     else:
         raw["d"] = pd.to_datetime(raw["d"])
-        parts = []
-        for code in codes:
-            g = raw[raw["county_code"] == code].set_index("d")[["open_stock", "year_end_stock"]]
-            full = g.reindex(g.index.union(days)).sort_index().ffill().fillna(0).loc[days]
-            full.insert(0, "county_code", code)
-            parts.append(full.rename_axis("d").reset_index())
-        out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-            columns=["county_code", "d", "open_stock", "year_end_stock"])
+        # All counties at once (event days x counties, carried forward), not a Python loop per county: the loop was
+        # most of a province's cold clearing page and grows with the ~2,900 counties of a national database.
+        vals = ["open_stock", "year_end_stock"]
+        wide = raw.pivot(index="d", columns="county_code", values=vals)
+        wide = wide.reindex(wide.index.union(days)).sort_index().ffill().fillna(0).loc[days]
+        out = pd.DataFrame({"county_code": pd.array(np.repeat(np.array(codes, dtype=object), len(days)), dtype="str"),
+                            "d": np.tile(days.to_numpy(), len(codes)),
+                            **{v: wide[v].reindex(columns=codes, fill_value=0).to_numpy().T.reshape(-1)
+                               for v in vals}})
     total = out.groupby("d", as_index=False)[["open_stock", "year_end_stock"]].sum()
     total.insert(0, "county_code", "")
     out = pd.concat([total, out], ignore_index=True)
@@ -1087,3 +1092,16 @@ def load_issue_rows(scope: Scope, limit: int = 5000) -> pd.DataFrame:
     # reasons quote the offending value (“未知区县：…”), so they are scrubbed too
     df["reason"] = df["reason"].map(P.mask_text)
     return df
+
+
+# --- performance (bench/, issue 9) ---
+@cached
+def repeat_daily() -> pd.DataFrame:
+    """Repeat complaints (重复反映) per county and receiving day: county_code, d, n (huxin/sql/repeat_daily.sql).
+
+    Whether a clue is a repeat depends only on earlier clues, never on the as-of date or the period, so it is
+    computed once per data version (and rules) instead of in every county_aggregates call: its three window
+    functions over every clue were two thirds of that query (profiled on the province and national benchmarks).
+    """
+    rules = load_rules()
+    return query(sql("repeat_daily"), {"repeat_days": rules.repeat_window_days}, rules)

@@ -628,11 +628,11 @@ def run_capture_process(url: str, title: str, exported_by: str, fallback_stamp: 
                         timeout_s: float = PAGE_TIMEOUT_S) -> Shot:
     with tempfile.TemporaryDirectory(prefix="huxin-shot-") as tmp:
         out = Path(tmp) / "page.png"
-        cmd = [sys.executable, "-m", "huxin.snapshot", url, "--out", str(out), "--title", title,
+        cmd = [sys.executable, "-m", "huxin.snapshot", "-", "--out", str(out), "--title", title,
                "--by", exported_by, "--fallback-stamp", fallback_stamp, "--timeout", str(timeout_s)]
         try:
-            # the URL (with its token) goes on the command line of a short-lived local process only
-            res = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout_s + 60,
+            # the URL carries the token: through stdin, not the command line other local users can list
+            res = subprocess.run(cmd, cwd=ROOT, input=url, capture_output=True, text=True, timeout=timeout_s + 60,
                                  check=False)
         except subprocess.TimeoutExpired as e:
             raise SnapshotError(f"生成图片超时（超过 {timeout_s + 60:.0f} 秒）。") from e
@@ -698,7 +698,7 @@ def serve_app(db: Path, app_dir: Path | None = None, port: int | None = None, lo
 # python -m huxin.snapshot URL --out FILE   (the button's worker process)
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m huxin.snapshot", description="页面截图（一个页面）/ one page to PNG")
-    p.add_argument("url")
+    p.add_argument("url", help="页面地址；- 表示从标准输入读取 / page URL, or - to read it from stdin")
     p.add_argument("--out", required=True, type=Path)
     p.add_argument("--title", default="")
     p.add_argument("--by", default="")
@@ -707,9 +707,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--width", type=int, default=WIDTH)
     p.add_argument("--height", type=int, default=HEIGHT)
     a = p.parse_args(argv)
+    url = sys.stdin.readline().strip() if a.url == "-" else a.url
     try:
         with Capturer(width=a.width, height=a.height, timeout_s=a.timeout) as cap:
-            shot = cap.capture(a.url, a.title, a.by, a.fallback_stamp)
+            shot = cap.capture(url, a.title, a.by, a.fallback_stamp)
     except SnapshotError as e:
         print(str(e), file=sys.stderr)
         return 1

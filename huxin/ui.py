@@ -30,7 +30,6 @@ PRESENT_CSS = """
 [data-testid="stMainMenu"], [data-testid="stAppDeployButton"], [data-testid="stDecoration"],
 [data-testid="stStatusWidget"], .stDeployButton, footer, [data-testid="stSidebarNav"],
 [data-testid="stElementToolbar"] {display: none !important;}
-[data-testid="stMain"] {overflow-x: hidden;}
 .block-container, [data-testid="stMainBlockContainer"] {max-width: 1920px !important; width: 1920px !important;
     min-width: 1920px !important; margin: 0 auto !important; padding: 1.2rem 2.5rem !important;}
 html, body, [data-testid="stAppViewContainer"] {font-size: 22px;}
@@ -94,11 +93,15 @@ def _through_app_shell() -> None:
     the first request a server process sees is a page URL such as /ranking — skipping app.py until something calls
     st.navigation. Switch that mode off and rerun, so app.py runs and dispatches to this page properly.
     """
+    from streamlit import config
     from streamlit.runtime.pages_manager import PagesManager
 
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
-        st.rerun()
+        # AppTest resets this flag before every run, so there a rerun would swallow each widget event; page tests
+        # run the page directly (the role check below still applies).
+        if not config.get_option("global.appTest"):
+            st.rerun()
 
 
 def page(key: str, title: str, show_as_of: bool = True) -> PageContext:

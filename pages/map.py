@@ -17,7 +17,7 @@ from huxin.charts import maps as M
 from huxin.config import load_rules
 from huxin.exports import stamp_lines
 from huxin.static_images import StaticImageError
-from huxin.vocab import INVESTMENT_LABEL, LEVEL_RANK, LEVELS, SAFEGUARDS, SECTORS
+from huxin.vocab import INVESTMENT_LABEL, LEVELS, SAFEGUARDS, SECTORS
 from huxin.workdays import holidays_key
 
 ctx = ui.page("map", "预警地图")
@@ -182,9 +182,8 @@ if present:
 tab_p, tab_c, tab_q, tab_x = st.tabs(["项目清单", "区县指标", "数据质量", "导出地图图片"])
 
 with tab_p:
-    ordered = projects.assign(
-        _rank=projects["warning_level"].map(lambda x: LEVEL_RANK.get(x if x in M.LEVEL_HEX else None, 0)),
-    ).sort_values(["_rank", "amount_owed"], ascending=False) if not projects.empty else projects
+    ordered = projects.assign(_rank=M.level_rank(projects["warning_level"])).sort_values(
+        ["_rank", "amount_owed"], ascending=False) if not projects.empty else projects
     st.caption(f"符合筛选的在建项目 {len(projects):,} 个（按预警等级、欠薪金额排序）。筛选：{filters.describe()}")
     pnames = dict(zip(ordered["project_id"].head(MAX_PICK), ordered["name"].head(MAX_PICK), strict=True))
     pick = st.selectbox("选择项目查看详情", [None, *pnames], key="map_pick_project",
@@ -208,8 +207,12 @@ with tab_p:
             "workers_on_site": st.column_config.NumberColumn("在场人数", format="%d"),
             "where": st.column_config.TextColumn("坐标")}
     st.dataframe(show[list(cols)], column_config=cols, hide_index=True, width="stretch", height=360)
-    ui.download_table(ctx, "预警地图项目清单", show[list(cols)].rename(
-        columns={k: v["label"] for k, v in cols.items()}), filter_text, key="map_projects")
+    if len(ordered) > len(show):
+        st.caption(f"表中只列出前 5,000 个项目（共 {len(ordered):,} 个）。")
+    # building the Excel file costs ~0.5 s per 1,000 rows on every rerun: only on request for long lists
+    if len(show) <= 2000 or st.toggle(f"准备导出文件（{len(show):,} 行）", key="map_export_projects"):
+        ui.download_table(ctx, "预警地图项目清单", show[list(cols)].rename(
+            columns={k: v["label"] for k, v in cols.items()}), filter_text, key="map_projects")
 
 with tab_c:
     pick_c = st.selectbox("选择区县进入钻取", [None, *codes], key="map_pick_county",

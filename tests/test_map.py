@@ -142,6 +142,12 @@ def test_project_points_colour_size_order_and_escaping() -> None:
     assert dropped2 == 2 and {p["project_id"] for p in pts2} == {"P1", "P5"}
 
 
+def test_plain_drops_control_characters_and_truncates() -> None:
+    assert M.plain("a\x00b\tc\nd\x7f") == "abc\nd"
+    assert M.plain(None) == "" and M.plain(float("nan")) == ""
+    assert M.plain("长" * 100, limit=10) == "长" * 9 + "…"
+
+
 def test_heat_points_fall_back_to_the_county_point() -> None:
     clues = pd.DataFrame({"project_id": ["P1", None, "PX"], "county_code": [LONGTING, QIXIAN, "999999"]})
     pts = M.heat_points(clues, {"P1": (114.3, 34.8)}, {QIXIAN: (114.8, 34.5)})

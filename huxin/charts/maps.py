@@ -77,14 +77,16 @@ MAX_POINTS = 5000
 
 # ---------------------------------------------------------------------------------------------
 # Small helpers
-_FULLWIDTH = str.maketrans({"<": "＜", ">": "＞", "&": "＆", "{": "｛", "}": "｝"})
+# one pass: markup characters to full width, control characters (except newline) dropped
+_PLAIN = str.maketrans({"<": "＜", ">": "＞", "&": "＆", "{": "｛", "}": "｝",
+                        **{chr(c): None for c in range(32) if c != 10}, "\x7f": None})
 
 
 def plain(value: Any, limit: int = 80) -> str:
     """Ledger text made safe for a tooltip or label (see module docstring); None/NaN -> ''."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return ""
-    s = "".join(ch for ch in str(value) if ch >= " " or ch == "\n").translate(_FULLWIDTH).strip()
+    s = str(value).translate(_PLAIN).strip()
     return s if len(s) <= limit else s[: limit - 1] + "…"
 
 
@@ -343,6 +345,11 @@ def county_labels(regions: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
+def level_rank(levels: pd.Series) -> pd.Series:
+    """4 for 红 … 1 for 蓝, 0 without a warning (vectorised; for sorting by severity)."""
+    return levels.map({lv: LEVEL_RANK[lv] for lv in LEVELS}).fillna(0).astype(int)
+
+
 def project_points(projects: pd.DataFrame, size_by: str = "workers_on_site",
                    max_points: int = MAX_POINTS) -> tuple[list[dict[str, Any]], int]:
     """Scatter records of projects with coordinates: colour by warning level, radius (pixels) by size_by.
@@ -352,18 +359,19 @@ def project_points(projects: pd.DataFrame, size_by: str = "workers_on_site",
     """
     if projects.empty:
         return [], 0
-    df = projects[projects["lon_wgs84"].notna() & projects["lat_wgs84"].notna()].copy()
+    df = projects[projects["lon_wgs84"].notna() & projects["lat_wgs84"].notna()]
     if df.empty:
         return [], 0
-    df["_rank"] = df["warning_level"].map(lambda x: LEVEL_RANK.get(x if x in LEVEL_HEX else None, 0))
-    df["_owed"] = pd.to_numeric(df.get("amount_owed"), errors="coerce").fillna(0.0)
+    rank = level_rank(df["warning_level"]).to_numpy()
+    owed = pd.to_numeric(df["amount_owed"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
     dropped = 0
-    if len(df) > max_points:
-        df = df.sort_values(["_rank", "_owed"], ascending=False)
+    if len(df) > max_points:  # keep the most severe (national scale: ~240,000 projects)
+        keep = np.lexsort((-owed, -rank))[:max_points]
         dropped = len(df) - max_points
-        df = df.head(max_points)
-    df = df.sort_values(["_rank", "_owed"], kind="stable")
-    size = pd.to_numeric(df.get(size_by), errors="coerce").fillna(0.0).clip(lower=0).to_numpy(dtype=float)
+        df, rank, owed = df.iloc[keep], rank[keep], owed[keep]
+    order = np.lexsort((owed, rank))  # drawing order: least severe first, red on top
+    df = df.iloc[order]
+    size = pd.to_numeric(df[size_by], errors="coerce").fillna(0.0).clip(lower=0).to_numpy(dtype=float)
     pos = size[size > 0]
     top = float(np.quantile(pos, 0.95)) if pos.size else 0.0  # one huge site must not shrink all others
     radius = 3 + 7 * np.sqrt(np.clip(size / top, 0, 1)) if top > 0 else np.full(len(df), 4.0)
@@ -376,7 +384,8 @@ def project_points(projects: pd.DataFrame, size_by: str = "workers_on_site",
                      "lon": round(float(p["lon_wgs84"]), 6), "lat": round(float(p["lat_wgs84"]), 6),
                      # projects without a warning recede: smaller and paler
                      "color": hex_to_rgba(LEVEL_HEX.get(lv, "#9e9e9e"), POINT_ALPHA if lv else 150),
-                     "radius": round(float(r) if lv else 2.5 + float(r) / 3, 1), "level": lv, "tip_title": title, "tip_body": body})
+                     "radius": round(float(r) if lv else 2.5 + float(r) / 3, 1),
+                     "level": lv, "tip_title": title, "tip_body": body})
     return recs, dropped
 
 

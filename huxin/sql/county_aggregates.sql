@@ -10,24 +10,6 @@
 -- Returned (退回) clues are not counted (see _clue_due.sql). Nothing dated after D is read, except the current
 -- clue status 'returned' and a project's current status (the ledgers carry no dates for those).
 WITH {clue_due},
-repeat_flag AS (
-    -- 重复反映: a clue about an employer (same credit code, or same name) or a project that already had a clue in the
-    -- previous $repeat_days days (same day included; same-day clues are ordered by id, the first is not a repeat).
-    -- Looked up across every county and regardless of the user's scope, so a county's figure does not depend on
-    -- who asks; only clues received on or before $as_of take part (nothing after D can change it).
-    SELECT clue_id, county_code, received_date,
-           coalesce(received_date - lag(received_date) OVER (PARTITION BY credit_code
-                                                             ORDER BY received_date, clue_id) <= $repeat_days
-                    AND credit_code IS NOT NULL, false)
-        OR coalesce(received_date - lag(received_date) OVER (PARTITION BY employer
-                                                             ORDER BY received_date, clue_id) <= $repeat_days
-                    AND employer IS NOT NULL, false)
-        OR coalesce(received_date - lag(received_date) OVER (PARTITION BY project_id
-                                                             ORDER BY received_date, clue_id) <= $repeat_days
-                    AND project_id IS NOT NULL, false) AS is_repeat
-    FROM clues
-    WHERE status <> 'returned' AND received_date <= $as_of
-),
 clue_agg AS (
     SELECT county_code,
         count(*) FILTER (WHERE received_date >= $from) AS received,
@@ -50,9 +32,13 @@ clue_agg AS (
     FROM clue_due GROUP BY county_code
 ),
 rep AS (
-    SELECT f.county_code, count(*) FILTER (WHERE f.is_repeat AND f.received_date >= $from) AS repeat_clues
-    FROM repeat_flag f SEMI JOIN clue_due d ON d.clue_id = f.clue_id  -- the clues counted as received
-    GROUP BY f.county_code
+    -- 重复反映 among the clues counted as received (not returned, received in [F, D], county in scope). The flags
+    -- come from repeat_daily (huxin/sql/repeat_daily.sql: computed once per data version, since whether a clue is a
+    -- repeat depends only on the clues before it), registered by huxin.data.county_aggregates.
+    SELECT county_code, sum(n) AS repeat_clues
+    FROM repeat_daily
+    WHERE d >= $from AND d <= $as_of AND ($counties IS NULL OR list_contains($counties, county_code))
+    GROUP BY county_code
 ),
 case_agg AS (
     SELECT county_code,

@@ -49,7 +49,7 @@ WIDGETS = ("stSelectbox", "stMultiSelect", "stDateInput", "stButton", "stDownloa
 CHROME = ('[data-testid="stSidebar"]', 'header[data-testid="stHeader"]', '[data-testid="stToolbar"]',
           '[data-testid="stMainMenu"]', '[data-testid="stExpandSidebarButton"]', '[data-testid="stAppDeployButton"]',
           '[data-testid="stStatusWidget"]', '[data-testid="stSidebarNav"]')
-CJK_FONT = re.compile(r"CJK|WenQuanYi|Source Han|Droid Sans Fallback|Hei|Song|Kai|Ming", re.I)
+CJK_FONT = re.compile(r"CJK|WenQuanYi|Source Han|Droid Sans Fallback|Hei|Song|Kai|Ming", re.IGNORECASE)
 
 
 def visible_count(pg: Any, selector: str) -> int:
@@ -96,16 +96,26 @@ def heading_glyphs(pg: Any, text: str) -> tuple[int, list[dict[str, Any]]]:
     return sum(f["glyphCount"] for f in fonts if CJK_FONT.search(f["familyName"])), fonts
 
 
-def open_page(browser: Any, base: str, key: str, present: bool) -> tuple[Any, Any, S.NetworkWatch, float]:
-    width, height = (S.WIDTH, S.HEIGHT) if present else (1600, 1000)
-    ctx = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
-    pg = ctx.new_page()
+@pytest.fixture(scope="module")
+def contexts(browser: Any) -> Any:
+    """One browser context per mode for all pages (scripts and fonts are fetched once, as in an office browser);
+    every test still gets its own tab, so its own Streamlit session."""
+    made = {present: browser.new_context(viewport={"width": S.WIDTH, "height": S.HEIGHT} if present else
+                                         {"width": 1600, "height": 1000}, locale="zh-CN")
+            for present in (False, True)}
+    yield made
+    for ctx in made.values():
+        ctx.close()
+
+
+def open_page(contexts: Any, base: str, key: str, present: bool) -> tuple[Any, S.NetworkWatch, float]:
+    pg = contexts[present].new_page()
     watch = S.NetworkWatch(pg)  # from the first request on: the document, scripts, fonts, websocket upgrade, data
     t0 = time.monotonic()
     pg.goto(S.page_url(base, key, {"as_of": AS_OF.isoformat(), "mode": "present" if present else ""}),
             wait_until="domcontentloaded")
     S.wait_for_ready(pg, watch, timeout_s=150)
-    return ctx, pg, watch, time.monotonic() - t0
+    return pg, watch, time.monotonic() - t0
 
 
 def check_page(pg: Any, watch: S.NetworkWatch, key: str, shots: Path, name: str, min_height: int) -> None:
@@ -143,20 +153,20 @@ def check_page(pg: Any, watch: S.NetworkWatch, key: str, shots: Path, name: str,
 
 
 @pytest.mark.parametrize("key", PAGE_KEYS)
-def test_page_interactive(key: str, city_app: str, browser: Any, shots_dir: Path) -> None:
-    ctx, pg, watch, took = open_page(browser, city_app, key, present=False)
+def test_page_interactive(key: str, city_app: str, contexts: Any, shots_dir: Path) -> None:
+    pg, watch, took = open_page(contexts, city_app, key, present=False)
     try:
         TIMINGS.setdefault(key, {})["interactive"] = round(took, 2)
         check_page(pg, watch, key, shots_dir, f"{key}.png", 1000)
         assert visible_count(pg, '[data-testid="stSidebar"]') == 1
         assert pg.get_by_role("button", name=re.compile("导出本页图片")).count() == 1, "no 「导出本页图片」 button"
     finally:
-        ctx.close()
+        pg.close()
 
 
 @pytest.mark.parametrize("key", PAGE_KEYS)
-def test_page_present(key: str, city_app: str, browser: Any, shots_dir: Path) -> None:
-    ctx, pg, watch, took = open_page(browser, city_app, key, present=True)
+def test_page_present(key: str, city_app: str, contexts: Any, shots_dir: Path) -> None:
+    pg, watch, took = open_page(contexts, city_app, key, present=True)
     try:
         TIMINGS.setdefault(key, {})["present"] = round(took, 2)
         hidden = {sel: visible_count(pg, sel) for sel in CHROME}
@@ -171,7 +181,7 @@ def test_page_present(key: str, city_app: str, browser: Any, shots_dir: Path) ->
             assert part in stamp, f"{key}: stamp {stamp!r} lacks {part!r}"
         check_page(pg, watch, key, shots_dir, f"{key}-present.png", S.HEIGHT)
     finally:
-        ctx.close()
+        pg.close()
 
 
 def _pick(pg: Any, label: str, option: str) -> None:
