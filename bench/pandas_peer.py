@@ -448,10 +448,12 @@ def _bench_one(scale: str, runs: int, as_of: dt.date, start: dt.date) -> dict[st
     db.forget_readers()
     res: dict[str, Any] = {"scale": scale, "ours": [], "peer_total": [], "peer_read": [], "peer_compute": []}
     # Ours: the first call in the process is the cold one (database attached, calendar built, nothing cached).
+    res["ours_cpu"] = []
     for _ in range(runs):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         o = ours(as_of, start)
         res["ours"].append(time.perf_counter() - t0)
+        res["ours_cpu"].append(time.process_time() - c0)
     files = [f for f in ledger_files(scale) if f.suffix == ".csv" and f.stem in ("线索台账", "在建项目台账", "案件台账")]
     for _ in range(runs):
         t0 = time.perf_counter()
@@ -477,13 +479,9 @@ def main(argv: list[str] | None = None) -> int:
     from bench.common import (
         AS_OF,
         SCALES,
-        TARGETS,
         env_for,
-        fmt_s,
         ledger_dir,
         machine_note,
-        mark,
-        md_table,
         run_measured,
         save_json,
         venv_python,
@@ -495,8 +493,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--as-of", type=dt.date.fromisoformat, default=AS_OF)
     args = ap.parse_args(argv)
     start = dt.date(args.as_of.year, 1, 1)
-    results = {"when": machine_note(), "as_of": args.as_of, "start": start, "scales": {}}
-    rows = []
+    results: dict[str, Any] = {"when": machine_note(), "as_of": args.as_of, "start": start, "runs": args.runs,
+                               "scales": {}}
     failed = False
     for scale in args.scales:
         if not (ledger_dir(scale) / "manifest.json").exists():
@@ -510,28 +508,40 @@ def main(argv: list[str] | None = None) -> int:
             continue
         r = json.loads(m.stdout.strip().splitlines()[-1])
         results["scales"][scale] = r
-        ours_cold, ours_med = r["ours"][0], statistics.median(r["ours"][1:] or r["ours"])
+        print(f"[{scale}] equal={r['equal']} ours cold {r['ours'][0]:.2f} s; peer total "
+              f"{statistics.median(r['peer_total']):.2f} s", file=sys.stderr, flush=True)
+        for d in r["diffs"]:
+            print("   DIFF", d, file=sys.stderr)
+        failed |= not r["equal"]
+    save_json("peer", results)
+    print(report(results))
+    return 1 if failed else 0
+
+
+def report(res: dict[str, Any]) -> str:
+    from bench.common import SCALES, TARGETS, fmt_s, mark, md_table
+
+    rows = []
+    for scale in SCALES:
+        r = res["scales"].get(scale)
+        if not r:
+            continue
+        ours_cold, ours_again = r["ours"][0], statistics.median(r["ours"][1:] or r["ours"])
         tot, comp = statistics.median(r["peer_total"]), statistics.median(r["peer_compute"])
         ratio = tot / ours_cold
-        print(f"[{scale}] equal={r['equal']} ours cold {ours_cold:.2f} s, again {ours_med:.2f} s; peer total "
-              f"{tot:.2f} s (read {statistics.median(r['peer_read']):.2f} + compute {comp:.2f}); ratio {ratio:.1f}×",
-              flush=True)
-        for d in r["diffs"]:
-            print("   DIFF", d)
-        failed |= not r["equal"]
+        cpu = r.get("ours_cpu") or [float("nan")]
         rows.append([scale, f"{r['counties']:,}", f"{r['clues']:,}", "yes" if r["equal"] else "**NO**",
-                     fmt_s(ours_cold), fmt_s(ours_med), fmt_s(statistics.median(r["peer_read"])), fmt_s(comp),
-                     fmt_s(tot), f"{ratio:.1f}×" + mark(ratio, TARGETS["peer_ratio"][scale], True),
+                     fmt_s(ours_cold), fmt_s(cpu[0]), fmt_s(ours_again), fmt_s(statistics.median(r["peer_read"])),
+                     fmt_s(comp), fmt_s(tot), f"{ratio:.1f}×" + mark(ratio, TARGETS["peer_ratio"][scale], True),
                      f"{comp / ours_cold:.1f}×"])
-    save_json("peer", results)
-    print()
-    print(f"County table (as of {args.as_of}, period from {start}, with last week's ranks) + Spring Festival "
-          f"burn-down; {results['when']}; medians of {args.runs} runs")
-    print()
-    print(md_table(["scale", "counties", "clues received", "equal", "ours cold s", "ours again s", "peer read s",
-                    "peer compute s", "peer total s", "peer total ÷ ours cold (target)", "peer compute ÷ ours cold"],
-                   rows))
-    return 1 if failed else 0
+    return "\n".join([
+        (f"County table (as of {res['as_of']}, period from {res['start']}, with last week's ranks for the rank change) "
+        f"+ Spring Festival burn-down (daily open stock per county and total, projections); ours = "
+        f"`data.county_table` + `data.clearing` on the database in a fresh process without any result cache; peer = "
+        f"bench/pandas_peer.py reading the CSV ledgers with pandas; {res['when']}; medians of {res['runs']} runs"), "",
+        md_table(["scale", "counties", "clues received", "equal", "ours cold s", "ours cold CPU s", "ours again s",
+                  "peer read s", "peer compute s", "peer total s", "peer total ÷ ours cold (target)",
+                  "peer compute ÷ ours cold"], rows)])
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from huxin.vocab import (CASE_STAGES, CLUE_SOURCES, CLUE_STATUS, COORD_SYSTEMS, 
                          LEDGER_HEADERS, LEDGER_KEY, LEDGER_LABEL, PROJECT_STATUS, SUPERVISION_LEVELS, VERDICTS,
                          WAGE_DEPOSIT)
 
+REPEAT_GAPS_SQL = Path(db.__file__).parent / "sql" / "clue_repeat_gaps.sql"
 KIND_ORDER = ("projects", "clues", "cases")  # references point backwards: clues -> projects, cases -> clues
 
 
@@ -316,10 +317,18 @@ def _is_blank_frame(chunk: pd.DataFrame, cols: list[int]) -> pd.Series:
 def _is_summary(chunk: pd.DataFrame, cols: list[int]) -> pd.Series:
     """A 合计/小计/总计 row: one of its first three filled cells says so (after removing spaces)."""
     # every summary word contains 计: only rows with it in one of those cells need the full test
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     maybe = np.zeros(len(chunk), dtype=bool)
     for c in cols[:4]:
-        maybe |= np.fromiter(("计" in v if isinstance(v, str) else "计" in str(v) if not pd.isna(v) else False
-                              for v in chunk[c].to_numpy(dtype=object)), dtype=bool, count=len(chunk))
+        obj = chunk[c].to_numpy(dtype=object)
+        try:  # a text column (CSV): one vectorised pass
+            hit = pc.match_substring(pa.array(obj, type=pa.large_string(), from_pandas=True), "计")
+            maybe |= hit.fill_null(False).to_numpy(zero_copy_only=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            maybe |= np.fromiter(("计" in v if isinstance(v, str) else "计" in str(v) if not pd.isna(v) else False
+                                  for v in obj), dtype=bool, count=len(chunk))
     if not maybe.any():
         return pd.Series(False, index=chunk.index)
     out = pd.Series(False, index=chunk.index)
@@ -418,15 +427,20 @@ def process_table(t: RawTable, county: P.CountyResolver, today: dt.date, issues:
         ok = ~reject
         kv = typed[key][ok]
         row_no = pd.Series(rows, index=chunk.index)[ok]
-        earlier = kv.map(seen_keys)                                   # seen in an earlier chunk
-        first_in_chunk = row_no.groupby(kv).transform("first")
-        earlier = earlier.fillna(first_in_chunk.where(kv.duplicated(keep="first")))
+        # seen in an earlier chunk: a plain dict lookup per key (Series.map(dict) turned the whole growing dict into
+        # a Series for every chunk — a fifth of a national load, profiled)
+        seen_before = pd.Series([seen_keys.get(k, np.nan) for k in kv], index=kv.index, dtype="float64")
+        again_in_chunk = kv.duplicated(keep="first")
+        earlier = seen_before
+        if again_in_chunk.any():
+            first_in_chunk = row_no.groupby(kv).transform("first")
+            earlier = earlier.fillna(first_in_chunk.where(again_in_chunk))
         dup = earlier.notna().reindex(chunk.index, fill_value=False)
         if dup.any():
             msg = pd.Series([f"“{label_of[key]}”{k} 与第 {int(e)} 行重复，后出现的行未导入" if pd.notna(e) else ""
                              for k, e in zip(kv, earlier, strict=True)], index=kv.index).reindex(chunk.index)
             fail(dup, key, msg, typed[key])
-        fresh = ~kv.duplicated(keep="first") & kv.map(seen_keys).isna()
+        fresh = ~again_in_chunk & seen_before.isna()
         seen_keys.update(zip(kv[fresh], (int(r) for r in row_no[fresh]), strict=True))
 
         if reasons and t.path is not None:
@@ -455,7 +469,7 @@ def process_table(t: RawTable, county: P.CountyResolver, today: dt.date, issues:
         rep.loaded += len(frame)
         nd = NEWEST_DATE_COLUMN[t.kind]
         if nd in frame and frame[nd].notna().any():
-            newest = max(d for d in frame[nd] if d is not None and not pd.isna(d))
+            newest = frame[nd].dropna().max()
             rep.newest_date = max(rep.newest_date or newest, newest)
         if sink is None:
             out.append(frame)
@@ -740,6 +754,11 @@ def load_files(db_path: Path, paths: list[Path], kind: str | None = None, today:
                 con.unregister("_issues")
             db.meta_set(con, "is_demo", "1" if is_demo else "0")
             db.meta_set(con, "last_load", db.now().isoformat(sep=" "))
+            # Repeat-complaint gaps for the app (huxin.data.repeat_daily), once per load instead of once per page
+            # view: their window functions over every clue took ~9 s of CPU per data version at national scale.
+            con.execute(REPEAT_GAPS_SQL.read_text(encoding="utf-8"))
+            n_clues = con.execute("SELECT count(*) FROM clues").fetchall()[0][0]
+            db.meta_set(con, "repeat_gaps", f"{batch_id}:{n_clues}")
     except _NoChange:
         result.messages.append("与已导入的数据完全相同，数据库未作任何改动。")
     return result

@@ -340,7 +340,7 @@ def stock_series(scope: Scope, start: dt.date, end: dt.date) -> pd.DataFrame:
     """Daily open stock per county and for the scope total ('' county) over [start, end]:
     columns county_code, d, open_stock, year_end_stock (cases on government/SOE/PPP projects)."""
     rules = load_rules()
-    raw = query(sql("stock_series"), {"as_of": end, "counties": _counties_param(scope),
+    raw = query(sql("stock_series"), {"as_of": end, "start": start, "counties": _counties_param(scope),
                                       "year_end_types": list(rules.year_end_investment_types)}, rules)
     days = pd.date_range(start, end, freq="D")
     codes = regions(scope)["code"].tolist()
@@ -1104,4 +1104,11 @@ def repeat_daily() -> pd.DataFrame:
     functions over every clue were two thirds of that query (profiled on the province and national benchmarks).
     """
     rules = load_rules()
-    return query(sql("repeat_daily"), {"repeat_days": rules.repeat_window_days}, rules)
+    params = {"repeat_days": rules.repeat_window_days}
+    # The loader stores each clue's gap to the previous same-key clue (huxin/sql/clue_repeat_gaps.sql) and notes the
+    # load and the clue count it was computed for; a database written otherwise falls back to the windows here.
+    now = query("""SELECT (SELECT max(batch_id) FROM load_batches) AS b, (SELECT count(*) FROM clues) AS n""").iloc[0]
+    stamp = f"{'' if pd.isna(now['b']) else int(now['b'])}:{int(now['n'])}"
+    if meta().get("repeat_gaps") == stamp:
+        return query(sql("repeat_daily_from_gaps"), params, rules)
+    return query(sql("repeat_daily"), params, rules)

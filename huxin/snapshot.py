@@ -46,8 +46,11 @@ import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, NoReturn, Self
 from urllib.parse import urlencode, urlparse
+
+if TYPE_CHECKING:
+    from huxin.auth import User
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
@@ -271,7 +274,7 @@ def transferable_state(session: Mapping[str, Any], triggers: set[str] | None) ->
     return out
 
 
-def capture_user(st: Any) -> Any:
+def capture_user(st: Any) -> User | None:
     """Called first by huxin.auth.current_user(): the User a capture render runs as, or None for normal sessions.
     An invalid token stops the render with a message (the capture then reports it as a problem)."""
     from huxin.auth import User
@@ -297,7 +300,7 @@ def capture_user(st: Any) -> Any:
     return User(p["u"], p["r"], p.get("c"))
 
 
-def _refuse(st: Any, msg: str) -> None:
+def _refuse(st: Any, msg: str) -> NoReturn:
     """Show only the message and stop — never fall through to another user's view. It runs as every page of a
     hidden st.navigation: without one, Streamlit would list and run the files in pages/ on its own."""
     def make(key: str) -> Any:
@@ -309,6 +312,7 @@ def _refuse(st: Any, msg: str) -> None:
 
     st.navigation([make(k) for k in PAGES], position="hidden").run()
     st.stop()
+    raise AssertionError("unreachable")  # st.stop() raises
 
 
 # ---------------------------------------------------------------------------------------------
@@ -342,7 +346,8 @@ CONTENT_HEIGHT_JS = """() => {
 }"""
 PROBLEMS_JS = """() => ({
   exceptions: [...document.querySelectorAll('[data-testid="stException"]')].map(e => e.innerText.slice(0, 400)),
-  errors: [...document.querySelectorAll('[data-testid="stAlertContentError"]')].map(e => e.innerText.slice(0, 400)),
+  errors: [...document.querySelectorAll('[data-testid="stAlertContentError"]')].map(e =>
+    (e.querySelector('[data-testid="stMarkdownContainer"]') || e).innerText.trim().slice(0, 400)),
 })"""
 STAMP_JS = """() => { const e = document.querySelector('.st-key-huxin_stamp'); return e ? e.innerText.trim() : ''; }"""
 
@@ -661,7 +666,7 @@ def wait_healthy(base: str, proc: subprocess.Popen[bytes] | None = None, timeout
             if r.status == 200:
                 return
         time.sleep(0.3)
-    raise SnapshotError(f"Streamlit 在 {timeout_s:.0f} 秒内未就绪（{base}）。")
+    raise SnapshotError(f"{base} 在 {timeout_s:.0f} 秒内没有应答（应用未运行或地址有误）。")
 
 
 @contextlib.contextmanager
@@ -675,6 +680,9 @@ def serve_app(db: Path, app_dir: Path | None = None, port: int | None = None, lo
     cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
            "--server.runOnSave", "false", "--browser.gatherUsageStats", "false", "--", "--db", str(db)]
+    for d in (app_dir, log.parent if log else None):
+        if d is not None:
+            d.mkdir(parents=True, exist_ok=True)
     out = log.open("ab") if log else subprocess.DEVNULL
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"

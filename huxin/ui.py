@@ -33,7 +33,11 @@ PRESENT_CSS = """
 .block-container, [data-testid="stMainBlockContainer"] {max-width: 1920px !important; width: 1920px !important;
     min-width: 1920px !important; margin: 0 auto !important; padding: 1.2rem 2.5rem !important;}
 html, body, [data-testid="stAppViewContainer"] {font-size: 22px;}
-[data-testid="stMetricValue"] {font-size: 3.2rem !important;}
+/* big numbers, never cut off ("100.…") when a row has many metrics: at most 3.2rem, less in narrow columns,
+   and a unit that does not fit goes to a second line instead of an ellipsis */
+[data-testid="stColumn"] {container-type: inline-size;}
+[data-testid="stMetricValue"] {font-size: min(3.2rem, 26cqi) !important; line-height: 1.15;}
+[data-testid="stMetricValue"] p {white-space: normal !important; text-overflow: clip !important;}
 [data-testid="stMetricLabel"] p {font-size: 1.3rem !important;}
 .present-hide {display: none !important;}
 [data-testid="stWidgetLabel"], [data-testid="stDateInput"], [data-testid="stSelectbox"],

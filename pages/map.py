@@ -90,7 +90,11 @@ geo_url = geoserve.url_for(geo_name, st.get_option("server.baseUrlPath") or "")
 projects = data.projects(ctx.scope, end, filters)
 projects = projects.join(geoserve.locate_projects(projects))
 placed = projects[projects["location_status"] == geoserve.OK]
-points, dropped = M.project_points(placed, size_by) if show_points else ([], 0)
+height = 760 if present else 600
+view = M.fit_view(M.bounds_of(shapes), width=1300 if present else 950, height=height)
+# points shrink at province/country zoom, where thousands of them would otherwise cover the counties
+points, dropped = (M.project_points(placed, size_by, scale=1.0 if view.zoom >= 7 else 0.6) if show_points
+                   else ([], 0))
 
 heat = None
 if show_heat:
@@ -104,9 +108,7 @@ if show_heat:
                  if pd.notna(x) and pd.notna(y)}
     heat = M.heat_points(recent, project_xy, county_xy, M.heat_cell(M.bounds_of(shapes)))
 
-height = 760 if present else 600
-deck = M.build_deck(geo_url, M.county_labels(data.regions(ctx.scope)), points, heat,
-                    M.fit_view(M.bounds_of(shapes), width=1300 if present else 950, height=height),
+deck = M.build_deck(geo_url, M.county_labels(data.regions(ctx.scope)), points, heat, view,
                     label_px=18 if present else 13)
 
 # --- Map and legend -------------------------------------------------------------------------------------

@@ -137,6 +137,8 @@ def test_project_points_colour_size_order_and_escaping() -> None:
     for text in ("建设单位：", "施工总承包：总包乙", "投资类型：政府投资", "缺失制度：维权信息公示牌", "未办结线索：2 条",
                  "欠薪金额：5.0 万元", "预警：红色预警"):
         assert text in by["P1"]["tip_body"]
+    half, _ = M.project_points(df, "workers_on_site", scale=0.5)
+    assert all(abs(h["radius"] - p["radius"] / 2) <= 0.06 for h, p in zip(half, pts, strict=True))
     # too many: the least severe are dropped first
     pts2, dropped2 = M.project_points(df, "amount_owed", max_points=2)
     assert dropped2 == 2 and {p["project_id"] for p in pts2} == {"P1", "P5"}

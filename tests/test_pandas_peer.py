@@ -69,3 +69,41 @@ def test_compare_reports_a_difference(csv_city: tuple[Path, list[Path]], ledgers
     diffs = compare(o, (table, clear))
     assert any("overdue_open" in d for d in diffs)
     assert any(d.startswith("series open_stock") for d in diffs)
+
+
+@pytest.mark.parametrize("days", [0, 1, 30, 90, 365])
+def test_loader_repeat_gaps_equal_the_window_computation(csv_city: tuple[Path, list[Path]],
+                                                         use_db: Callable[[Path], Path], days: int) -> None:
+    """The loader's per-load repeat gaps (huxin/sql/clue_repeat_gaps.sql) give the same 重复反映 counts as the window
+    functions over every clue (huxin/sql/repeat_daily.sql), for any repeat window of the rules."""
+    from huxin import data
+
+    use_db(csv_city[0])
+    n = int(data.query("SELECT count(*) AS n FROM clues")["n"].iloc[0])
+    assert data.meta().get("repeat_gaps") == f"1:{n}"    # computed by the one load, for all its clues
+    windows = data.query(data.sql("repeat_daily"), {"repeat_days": days})
+    gaps = data.query(data.sql("repeat_daily_from_gaps"), {"repeat_days": days})
+    assert len(windows) > 0 and windows["n"].sum() > 0
+    assert gaps.equals(windows)
+
+
+def test_repeat_counts_without_the_loader_table(csv_city: tuple[Path, list[Path]], use_db: Callable[[Path], Path],
+                                                tmp_path: Path) -> None:
+    """A database written before the table existed (or by anything but the loader) falls back to the windows."""
+    import shutil
+
+    import duckdb
+
+    from huxin import data
+
+    use_db(csv_city[0])
+    with_table = data.repeat_daily()
+    old = tmp_path / "old.duckdb"
+    shutil.copyfile(csv_city[0], old)
+    con = duckdb.connect(str(old))
+    con.execute("DROP TABLE clue_repeat_gaps")
+    con.execute("DELETE FROM meta WHERE key = 'repeat_gaps'")
+    con.close()
+    use_db(old)
+    assert "repeat_gaps" not in data.meta()
+    assert data.repeat_daily().equals(with_table)

@@ -71,8 +71,9 @@ TOOLTIP: dict[str, Any] = {
 # Above this many counties the name labels are left out (tooltips still name every county): thousands of distinct
 # CJK glyphs make a huge font atlas and the labels would overlap at country zoom anyway.
 MAX_LABELS = 400
-# Above this many projects only the most severe are drawn (the page says so): each point carries its tooltip text.
-MAX_POINTS = 5000
+# Above this many projects only the most severe are drawn (the page says so): each point carries its tooltip text
+# (~0.8 KB), and more points than this cover a province or the country completely anyway.
+MAX_POINTS = 3000
 
 
 # ---------------------------------------------------------------------------------------------
@@ -351,8 +352,9 @@ def level_rank(levels: pd.Series) -> pd.Series:
 
 
 def project_points(projects: pd.DataFrame, size_by: str = "workers_on_site",
-                   max_points: int = MAX_POINTS) -> tuple[list[dict[str, Any]], int]:
-    """Scatter records of projects with coordinates: colour by warning level, radius (pixels) by size_by.
+                   max_points: int = MAX_POINTS, scale: float = 1.0) -> tuple[list[dict[str, Any]], int]:
+    """Scatter records of projects with coordinates: colour by warning level, radius (pixels) by size_by, times
+    scale (smaller at province/country zoom).
 
     Returns (records, number left out because of max_points — the least severe are dropped first).
     Red is drawn last so it stays on top.
@@ -384,7 +386,7 @@ def project_points(projects: pd.DataFrame, size_by: str = "workers_on_site",
                      "lon": round(float(p["lon_wgs84"]), 6), "lat": round(float(p["lat_wgs84"]), 6),
                      # projects without a warning recede: smaller and paler
                      "color": hex_to_rgba(LEVEL_HEX.get(lv, "#9e9e9e"), POINT_ALPHA if lv else 150),
-                     "radius": round(float(r) if lv else 2.5 + float(r) / 3, 1),
+                     "radius": round(scale * (float(r) if lv else 2.5 + float(r) / 3), 1),
                      "level": lv, "tip_title": title, "tip_body": body})
     return recs, dropped
 
