@@ -454,7 +454,12 @@ def _convert_coords(lon: np.ndarray, lat: np.ndarray, system: np.ndarray) -> tup
     import fast_geocn
 
     lon, lat = lon.copy(), lat.copy()
-    for code, fn in ((0, fast_geocn.wgs84_to_gcj02), (1, fast_geocn.wgs84_to_bd09)):
+    from huxin.geoserve import gcj02_to_bd09
+
+    def wgs84_to_bd09(x: float, y: float) -> tuple[float, float]:  # fast-geocn's own BD-09 is ~25 m off
+        return gcj02_to_bd09(*fast_geocn.wgs84_to_gcj02(x, y))
+
+    for code, fn in ((0, fast_geocn.wgs84_to_gcj02), (1, wgs84_to_bd09)):
         sel = np.flatnonzero((system == code) & ~np.isnan(lon))
         if len(sel):
             ufn = np.frompyfunc(fn, 2, 2)

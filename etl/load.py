@@ -547,7 +547,9 @@ def _plain_coordinate(lon: Any, lat: Any) -> tuple[float, float] | None:
 def _project_derived(frame: pd.DataFrame, chunk: pd.DataFrame, warn: Callable[..., None],
                      typed: dict[str, pd.Series]) -> pd.DataFrame:
     """Coordinates to WGS-84 for display, and wage_deposit_ok."""
-    from fast_geocn import bd09_to_wgs84, gcj02_to_wgs84
+    from fast_geocn import gcj02_to_wgs84
+
+    from huxin.geoserve import to_wgs84  # fast-geocn 1.1.3's BD-09 constant is wrong (~25 m off): ours is right
 
     lon_w, lat_w, lon_o, lat_o, systems = [], [], [], [], []
     bad_idx, bad_reason, bad_val = [], [], []
@@ -573,7 +575,7 @@ def _project_derived(frame: pd.DataFrame, chunk: pd.DataFrame, warn: Callable[..
         if system == "gcj02":
             wx, wy = gcj02_to_wgs84(x, y)
         elif system == "bd09":
-            wx, wy = bd09_to_wgs84(x, y)
+            wx, wy = to_wgs84(x, y, "bd09")
         else:
             wx, wy = x, y
         lon_o.append(x), lat_o.append(y), lon_w.append(round(wx, 6)), lat_w.append(round(wy, 6))
@@ -752,7 +754,8 @@ def load_files(db_path: Path, paths: list[Path], kind: str | None = None, today:
                 con.register("_issues", idf)
                 con.execute("INSERT INTO load_issues BY NAME SELECT * FROM _issues")
                 con.unregister("_issues")
-            db.meta_set(con, "is_demo", "1" if is_demo else "0")
+            if is_demo:  # a later real load into a demo database keeps the badge: the demo records are still there
+                db.meta_set(con, "is_demo", "1")
             db.meta_set(con, "last_load", db.now().isoformat(sep=" "))
             # Repeat-complaint gaps for the app (huxin.data.repeat_daily), once per load instead of once per page
             # view: their window functions over every clue took ~9 s of CPU per data version at national scale.

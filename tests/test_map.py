@@ -253,8 +253,6 @@ def test_loader_converts_coordinates_to_wgs84(make_db: Any, use_db: Any, system:
     assert close((row["lon_wgs84"], row["lat_wgs84"]), w, 1e-5)           # ~1 m
 
 
-@pytest.mark.xfail(strict=True, reason="etl/load.py converts BD-09 with fast-geocn's bd09_to_wgs84, which is ~25 m "
-                   "off (see test_fast_geocn_bd09_is_still_off); fix: use huxin.geoserve.to_wgs84 there")
 def test_loader_converts_baidu_coordinates_to_wgs84(make_db: Any, use_db: Any) -> None:
     w, row = _loaded_points(make_db, use_db, "bd09", "百度")
     assert row["coord_system"] == "bd09"
