@@ -137,6 +137,7 @@ filters, period_kind, start = sidebar_filters()
 as_of = ctx.as_of
 period_text = f"{data.PERIODS.get(period_kind, '')} {start:%Y-%m-%d} 至 {as_of:%Y-%m-%d}"
 export_note = f"统计期间：{period_text}；{filters.describe()}"
+ui.set_filters_desc(export_note)  # shown in the picture stamp (导出本页图片)
 
 
 # --- formatting helpers ------------------------------------------------------------------------------------

@@ -68,6 +68,7 @@ filters = data.Filters(levels=tuple(levels), sectors=tuple(sectors), investment_
 filter_text = "；".join(x for x in (f"区县着色：{M.COLOR_BY[color_by]}",
                                      f"统计期间：{start:%Y-%m-%d} 至 {end:%Y-%m-%d}",
                                      "" if filters.describe() == "无" else f"项目：{filters.describe()}") if x)
+ui.set_filters_desc(filter_text)  # shown in the picture stamp (导出本页图片)
 
 # --- Data ---------------------------------------------------------------------------------------------
 shapes = data.region_shapes(ctx.scope)

@@ -82,7 +82,7 @@ def city_app_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def city_app(city_db: Path, chromium_path: str, city_app_dir: Path) -> Iterator[str]:
+def city_app(chromium_path: str, city_db: Path, city_app_dir: Path) -> Iterator[str]:  # no browser: skip at once
     """Base URL of an app serving the city demo database (read-only use)."""
     with app_server(city_db, city_app_dir) as url:
         yield url
