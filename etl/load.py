@@ -691,6 +691,9 @@ def load_files(db_path: Path, paths: list[Path], kind: str | None = None, today:
     result = LoadResult(None, reports, changed=False)
     try:
         with db.writer(db_path) as con:
+            # DuckDB's share of memory is bounded (past it, it spills to a temporary file next to the database), so
+            # a national load stays within a few GB: staging, the merge and the repeat windows peaked at 4 GB.
+            con.execute("SET memory_limit = '1500MB'")
             counties = dict(con.execute("SELECT code, name FROM regions WHERE level = 'county'").fetchall())
             if not counties:
                 raise LoadError("数据库中没有区县信息，请先运行 python -m etl init --city 地市代码。")

@@ -156,6 +156,7 @@ else:
     c3.button(f"回放上周调度会（截至 {last_sunday:%m-%d}）", on_click=replay_last_week, args=(last_sunday,),
               help="把「数据截至」改为上周日，重现上周调度会时的排名；侧栏可改回。")
 period_text = f"{data.PERIODS.get(kind, '')}：{start:%Y-%m-%d} 至 {as_of:%Y-%m-%d}"
+ui.set_filters_desc(f"统计期间 {period_text}")  # shown in the picture stamp (导出本页图片)
 
 table = data.county_table(ctx.scope, as_of, start)
 if table.empty:

@@ -90,6 +90,7 @@ except ValueError as e:
     st.error(str(e))
     st.stop()
 end: dt.date = summary["as_of"]
+ui.set_filters_desc(f"调度周：{B.week_label(monday)}")  # shown in the picture stamp (导出本页图片)
 sunday: dt.date = summary["week_sunday"]
 st.caption(
     f"本周 {monday:%m月%d日}（周一）至 {sunday:%m月%d日}（周日）"
