@@ -22,9 +22,21 @@ import pandas as pd
 from etl import parse as P
 from etl.read import SUMMARY_WORDS, LoadError, RawTable, open_ledger
 from huxin import db
-from huxin.vocab import (CASE_STAGES, CLUE_SOURCES, CLUE_STATUS, COORD_SYSTEMS, INVESTMENT_ALIASES, INVESTMENT_TYPES,
-                         LEDGER_HEADERS, LEDGER_KEY, LEDGER_LABEL, PROJECT_STATUS, SUPERVISION_LEVELS, VERDICTS,
-                         WAGE_DEPOSIT)
+from huxin.vocab import (
+    CASE_STAGES,
+    CLUE_SOURCES,
+    CLUE_STATUS,
+    COORD_SYSTEMS,
+    INVESTMENT_ALIASES,
+    INVESTMENT_TYPES,
+    LEDGER_HEADERS,
+    LEDGER_KEY,
+    LEDGER_LABEL,
+    PROJECT_STATUS,
+    SUPERVISION_LEVELS,
+    VERDICTS,
+    WAGE_DEPOSIT,
+)
 
 REPEAT_GAPS_SQL = Path(db.__file__).parent / "sql" / "clue_repeat_gaps.sql"
 KIND_ORDER = ("projects", "clues", "cases")  # references point backwards: clues -> projects, cases -> clues
@@ -549,7 +561,9 @@ def _project_derived(frame: pd.DataFrame, chunk: pd.DataFrame, warn: Callable[..
     """Coordinates to WGS-84 for display, and wage_deposit_ok."""
     from fast_geocn import gcj02_to_wgs84
 
-    from huxin.geoserve import to_wgs84  # fast-geocn 1.1.3's BD-09 constant is wrong (~25 m off): ours is right
+    from huxin.geoserve import (
+        to_wgs84,  # fast-geocn 1.1.3's BD-09 constant is wrong (~25 m off): ours is right
+    )
 
     lon_w, lat_w, lon_o, lat_o, systems = [], [], [], [], []
     bad_idx, bad_reason, bad_val = [], [], []

@@ -167,7 +167,7 @@ def _sniff_format(path: Path) -> str:
     return "other"
 
 
-_CELL_ERR_RE = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?t="e"[^>]*>(?:<f[^>]*>.*?</f>|<f[^>]*/>)?<v>([^<]*)</v>', re.S)
+_CELL_ERR_RE = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?t="e"[^>]*>(?:<f[^>]*>.*?</f>|<f[^>]*/>)?<v>([^<]*)</v>', re.DOTALL)
 
 
 def excel_error_cells(path: Path, sheet: str) -> dict[tuple[int, int], str]:

@@ -22,10 +22,17 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from huxin import db, rules as R
+from huxin import db
+from huxin import rules as R
 from huxin.config import Rules, db_path, load_rules
 from huxin.privacy import mask_frame
-from huxin.workdays import Campaign, WorkCalendar, campaign_for, holidays_key, work_calendar
+from huxin.workdays import (
+    Campaign,
+    WorkCalendar,
+    campaign_for,
+    holidays_key,
+    work_calendar,
+)
 
 SQL_DIR = Path(__file__).parent / "sql"
 T = TypeVar("T")
@@ -43,7 +50,7 @@ class Scope:
     def allows(self, county_code: str | None) -> bool:
         return self.counties is None or county_code in self.counties
 
-    def narrowed(self, county: str | None) -> "Scope":
+    def narrowed(self, county: str | None) -> Scope:
         """A drill-down into one county, never widening the user's own scope."""
         if county is None:
             return self
@@ -170,7 +177,7 @@ def _in_streamlit() -> bool:
         return False
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _st_cache() -> Callable[..., Any]:
     import streamlit as st
 

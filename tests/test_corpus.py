@@ -13,7 +13,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from etl.__main__ import main as etl_main
 from etl.load import init_database, load_files

@@ -6,7 +6,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from huxin.vocab import ACTIVE_PROJECT_STATUS, CASE_STAGES, CLUE_STATUS, LEDGER_HEADERS, LEDGER_KEY, PROJECT_STATUS
+from huxin.vocab import (
+    ACTIVE_PROJECT_STATUS,
+    CASE_STAGES,
+    CLUE_STATUS,
+    LEDGER_HEADERS,
+    LEDGER_KEY,
+    PROJECT_STATUS,
+)
 
 
 @pytest.fixture(scope="module")
