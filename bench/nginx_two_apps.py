@@ -7,7 +7,8 @@ with sticky sessions, page loads from several headless browsers at once, and a l
 What it does (everything on loopback addresses; everything it starts is stopped at the end, however it ends):
 1. copies the scale's benchmark database ($HUXIN_BENCH_DIR/<scale>/demo.duckdb) to a work directory;
 2. starts N `streamlit run app.py` processes on it (huxin.snapshot.serve_app: free ports, headless) and nginx
-   (/usr/sbin/nginx, config from bench/nginx.conf.template: cookie-hash sticky sessions, websocket proxying);
+   (/usr/sbin/nginx, config from bench/nginx.conf.template: a new browser goes round robin, then a cookie pins it
+   to that process — sticky sessions —, websocket proxying);
 3. V viewers (browser contexts of one headless Chromium, each with its own nginx cookie) load every page R times
    through nginx, concurrently; each load waits until the page is ready (huxin.snapshot.READY_JS);
 4. when half of the loads are done, `python -m etl load` loads a small extra clue ledger into the live file (the
@@ -33,7 +34,6 @@ import time
 import urllib.request
 from collections import Counter, defaultdict
 from pathlib import Path
-from string import Template
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -61,11 +61,15 @@ EXTRA_CLUES = 50
 def write_nginx_conf(work: Path, listen: int, backends: list[int]) -> Path:
     for d in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (work / d).mkdir(parents=True, exist_ok=True)
-    servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=0;" for p in backends)
-    text = Template(TEMPLATE.read_text(encoding="utf-8")).substitute(
-        work=str(work), listen=f"127.0.0.1:{listen}", servers=servers,
-        # as root, keep the workers as root too: the temp dirs above belong to the user running the benchmark
-        user_directive="user root;" if os.geteuid() == 0 else "")
+    servers = "\n".join(f"        server 127.0.0.1:{p};" for p in backends)
+    pinned = "\n".join(f'        "127.0.0.1:{p}" "127.0.0.1:{p}";' for p in backends)
+    text = TEMPLATE.read_text(encoding="utf-8")
+    # ${name} placeholders (plain replacement: nginx's own $variables stay as they are)
+    for name, value in (("work", str(work)), ("listen", f"127.0.0.1:{listen}"), ("servers", servers),
+                        ("pinned", pinned),
+                        # as root, keep the workers as root too: the temp dirs above belong to the user running this
+                        ("user_directive", "user root;" if os.geteuid() == 0 else "")):
+        text = text.replace("${" + name + "}", value)
     conf = work / "nginx.conf"
     conf.write_text(text, encoding="utf-8")
     return conf
@@ -103,28 +107,31 @@ def run_nginx(work: Path, conf: Path, listen: int):  # type: ignore[no-untyped-d
 
 
 def parse_access_log(path: Path) -> dict[str, Any]:
-    rx = re.compile(r'^(\S+) (\d+) (\S+) "([^"]*)" sticky=(\S*) upstream=(\S*) rt=(\S+) upgrade="([^"]*)"')
-    per_key: dict[str, set[str]] = defaultdict(set)
+    """Requests and websockets per app process, 5xx responses, and requests of a pinned browser that reached a
+    process other than the one its cookie names (must be none)."""
+    rx = re.compile(r'^(\S+) (\d+) (\S+) "([^"]*)" pinned=(\S*) upstream=(\S*) rt=(\S+) upgrade="([^"]*)"')
     per_up: Counter[str] = Counter()
     ws: Counter[str] = Counter()
-    s5xx = 0
-    n = 0
+    misrouted: list[str] = []
+    s5xx = n = unpinned = 0
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         m = rx.match(line)
         if not m:
             continue
         n += 1
-        _, status, _, _, key, up, _, upgrade = m.groups()
+        _, status, _, uri, pinned, up, _, upgrade = m.groups()
         if up and up != "-":
-            per_key[key].add(up)
             per_up[up] += 1
+        if pinned in ("", "-"):
+            unpinned += 1
+        elif up != pinned:
+            misrouted.append(f"{uri} pinned to {pinned} went to {up}")
         if upgrade.lower() == "websocket" and status == "101":
             ws[up] += 1
         if status.startswith("5"):
             s5xx += 1
-    split = {k: sorted(v) for k, v in per_key.items() if len(v) > 1}
-    return {"requests": n, "per_upstream": dict(per_up), "upstreams_of": {k: sorted(v) for k, v in per_key.items()}, "websockets_per_upstream": dict(ws), "http_5xx": s5xx,
-            "browsers": len(per_key), "browsers_split_across_processes": split}
+    return {"requests": n, "per_upstream": dict(per_up), "websockets_per_upstream": dict(ws), "http_5xx": s5xx,
+            "unpinned_requests": unpinned, "misrouted": misrouted[:20], "misrouted_count": len(misrouted)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -330,8 +337,9 @@ def summarize(run: dict[str, Any], log: dict[str, Any], args: argparse.Namespace
     errors = [f"viewer {r['viewer']} {r['page']} ({r['phase']}): {e}" for r in results for e in r["errors"]]
     if log["http_5xx"]:
         errors.append(f"nginx logged {log['http_5xx']} responses with status 5xx")
-    if log["browsers_split_across_processes"]:
-        errors.append(f"browsers whose requests reached several processes: {log['browsers_split_across_processes']}")
+    if log["misrouted_count"]:
+        errors.append(f"{log['misrouted_count']} requests of pinned browsers reached another process: "
+                      f"{log['misrouted'][:3]}")
     if run["reload"]["rc"] != 0:
         errors.append(f"reload failed (rc {run['reload']['rc']}): {run['reload']['stderr']}")
     used = [u for u, n in log["per_upstream"].items() if n]
@@ -346,8 +354,8 @@ def summarize(run: dict[str, Any], log: dict[str, Any], args: argparse.Namespace
         if before.get(u) is None or now is None or now - before[u] != EXTRA_CLUES:
             errors.append(f"{u}: {run['metric']} {before.get(u)} → {after.get(u)} after the reload "
                           f"(expected +{EXTRA_CLUES})")
-    # which process served each viewer: its sticky cookie, looked up in the access log
-    viewer_up = {r["viewer"]: ",".join(log["upstreams_of"].get(r["sticky"] or "", ["?"])) for r in results}
+    # which process served each viewer: its cookie names it
+    viewer_up = {r["viewer"]: r["sticky"] or "?" for r in results}
     by_phase: dict[str, list[float]] = defaultdict(list)
     for r in results:
         # a load that overlapped the reload counts as "during"
@@ -367,7 +375,8 @@ def report(res: dict[str, Any]) -> str:
             rows.append([phase, len(v), fmt_s(statistics.median(v)),
                          fmt_s(v[min(len(v) - 1, int(0.9 * len(v)))]), fmt_s(max(v))])
     ng = res["nginx"]
-    lines = [(f"{res['apps']} app processes on one {res['scale']} database behind nginx (cookie-hash sticky sessions); "
+    lines = [(f"{res['apps']} app processes on one {res['scale']} database behind nginx (new browsers round robin, "
+              "then pinned to their process by a cookie); "
              f"{res['viewers']} concurrent headless-Chromium viewers × {res['rounds']} rounds × {len(res['pages'])} "
              f"pages = {res['loads']} page loads in {res['elapsed_s']:.0f} s; {res['when']}"), "",
              md_table(["phase (reload)", "page loads", "median s", "p90 s", "max s"], rows), "",
@@ -379,8 +388,9 @@ def report(res: dict[str, Any]) -> str:
                                     for u in res["metric_after"]),
              f"- viewers per process: {res['viewers_per_process']}",
              (f"- nginx: {ng['requests']} requests; per process {ng['per_upstream']}; websockets per process "
-             f"{ng['websockets_per_upstream']}; {ng['browsers']} browser cookies, "
-             f"{len(ng['browsers_split_across_processes'])} of them split across processes; {ng['http_5xx']} × 5xx"),
+             f"{ng['websockets_per_upstream']}; {ng['unpinned_requests']} requests before a browser was pinned "
+             f"(first page, health checks), {ng['misrouted_count']} requests of a pinned browser elsewhere; "
+             f"{ng['http_5xx']} × 5xx"),
              f"- errors: {len(res['errors'])}" + ("" if not res["errors"] else "\n  - " + "\n  - ".join(
                  res["errors"][:20]))]
     return "\n".join(lines)

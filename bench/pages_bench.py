@@ -128,6 +128,8 @@ def _profile(scale: str, page: str, as_of: dt.date, warm: bool = False) -> None:
     from pyinstrument import Profiler
 
     from huxin import db
+    if os.environ.get("HUXIN_BENCH_DEFER_DOWNLOADS") == "1":
+        defer_downloads()
     os.environ["ARREARS_DB"] = str(db_file(scale))
     db.forget_readers()
     run_page(page, as_of, 900)   # imports (and, for a warm profile, the cache)
