@@ -487,15 +487,6 @@ def add_clue_warnings(df: pd.DataFrame, as_of: dt.date, rules: Rules) -> pd.Data
 
 
 @cached
-def clue_warning_counts(scope: Scope, as_of: dt.date) -> pd.DataFrame:
-    """Open clues per county and warning level (for maps and tables)."""
-    df = clues.uncached(scope, as_of, NO_FILTERS, True, 10_000_000)  # type: ignore[attr-defined]
-    if df.empty:
-        return pd.DataFrame(columns=["county_code", "warning_level", "n"])
-    return df.groupby(["county_code", "warning_level"], dropna=False).size().rename("n").reset_index()
-
-
-@cached
 def projects(scope: Scope, as_of: dt.date, filters: Filters = NO_FILTERS, active_only: bool = True) -> pd.DataFrame:
     """Projects with their clue counts, amount owed, missing safeguards and risk warning as of as_of."""
     rules = load_rules()
@@ -773,13 +764,6 @@ def load_status(path: Path) -> dict[str, Any]:
                 "missing_from_latest": missing, "batches": batches, "issues": issues}
     finally:
         con.close()
-
-
-@cached
-def load_issues(limit: int = 2000) -> pd.DataFrame:
-    return query("""SELECT batch_id, file, sheet, row_number, column_name, value, severity, reason
-                    FROM load_issues ORDER BY batch_id DESC, severity, file, row_number LIMIT $limit""",
-                 {"limit": limit})
 
 
 # ---------------------------------------------------------------------------------------------

@@ -260,13 +260,15 @@ def download_table(pc: PageContext, name: str, df: pd.DataFrame, filters: str = 
     stamp = pc.stamp(filters, title=name)
     c1, c2 = st.columns(2)
     k = key or name
-    xlsx = to_excel(sheets or {name: df}, stamp)
+    # The files are built only when a button is clicked (a callable as data): building the workbook on every run
+    # was most of a warm page run at province scale (bench/RESULTS.md).
+    tables = sheets or {name: df}
     log = {"user": pc.user.name, "role": pc.user.role, "page": pc.key, "table": name, "as_of": str(pc.as_of),
            "filters": filters, "scope": pc.scope.label or "全部", "rows": len(df), "unmasked": pc.scope.unmask}
-    c1.download_button("导出 Excel", xlsx, file_name=f"{name}_{pc.as_of:%Y%m%d}.xlsx", key=f"x_{k}",
+    c1.download_button("导出 Excel", lambda: to_excel(tables, stamp), file_name=f"{name}_{pc.as_of:%Y%m%d}.xlsx", key=f"x_{k}",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        on_click=log_export, kwargs={**log, "format": "xlsx"}, icon=":material/table_view:")
-    c2.download_button("导出 CSV", to_csv(df, stamp), file_name=f"{name}_{pc.as_of:%Y%m%d}.csv", key=f"c_{k}",
+    c2.download_button("导出 CSV", lambda: to_csv(df, stamp), file_name=f"{name}_{pc.as_of:%Y%m%d}.csv", key=f"c_{k}",
                        mime="text/csv", on_click=log_export, kwargs={**log, "format": "csv"},
                        icon=":material/download:")
 
