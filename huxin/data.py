@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -132,13 +133,24 @@ def data_version() -> str:
     return _connection()[0]
 
 
+# Shared pieces of SQL: huxin/sql/_<name>.sql, included where a query says {<name>} (in this order, since a piece may
+# include a later one). Their first two lines are a comment about the file and are dropped.
+_SQL_PIECES = ("drill_clues", "clue_due", "clue_filters")
+
+
 @functools.lru_cache(maxsize=64)
 def sql(name: str) -> str:
-    """A query from huxin/sql/, with the shared {clue_due} CTE included (static text, never user input)."""
-    text = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
-    if "{clue_due}" in text:
-        text = text.replace("{clue_due}", (SQL_DIR / "_clue_due.sql").read_text(encoding="utf-8")
-                            .split("\n", 2)[2])
+    """A query from huxin/sql/, with the shared pieces it names included (static text, never user input)."""
+    return with_pieces((SQL_DIR / f"{name}.sql").read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=64)
+def with_pieces(text: str) -> str:
+    """Query text with each {piece} it names replaced by huxin/sql/_<piece>.sql."""
+    for piece in _SQL_PIECES:
+        token = "{" + piece + "}"
+        if token in text:
+            text = text.replace(token, (SQL_DIR / f"_{piece}.sql").read_text(encoding="utf-8").split("\n", 2)[2])
     return text
 
 
@@ -413,23 +425,6 @@ def clearing(scope: Scope, as_of: dt.date) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------------------------
 # Records
-_CLUE_FILTERS = """
-      AND (len($sources) = 0 OR list_contains($sources, source))
-      AND (len($industries) = 0 OR list_contains($industries, industry))
-      AND (len($verdicts) = 0 OR list_contains($verdicts, verdict))
-      AND (len($townships) = 0 OR list_contains($townships, township))
-      AND ($date_from IS NULL OR received_date >= $date_from)
-      AND ($date_to IS NULL OR received_date <= $date_to)
-      AND ($search = '' OR contains(lower(coalesce(employer, '')), lower($search))
-           OR contains(lower(coalesce(clue_id, '')), lower($search))
-           OR contains(lower(coalesce(credit_code, '')), lower($search))
-           OR contains(lower(coalesce(project_id, '')), lower($search))
-           OR contains(lower(coalesce(project_name, '')), lower($search)))
-      AND (len($investment_types) = 0 OR list_contains($investment_types, investment_type))
-      AND (len($sectors) = 0 OR list_contains($sectors, sector))
-"""
-
-
 def _filter_params(f: Filters) -> dict[str, Any]:
     return {"sources": list(f.sources), "industries": list(f.industries), "verdicts": list(f.verdicts),
             "townships": list(f.townships), "date_from": f.date_from, "date_to": f.date_to,
@@ -439,10 +434,11 @@ def _filter_params(f: Filters) -> dict[str, Any]:
 
 @cached
 def clues(scope: Scope, as_of: dt.date, filters: Filters = NO_FILTERS, open_only: bool = False,
-          limit: int = 5000) -> pd.DataFrame:
-    """Clues received on or before as_of, with due date, status at as_of, overdue days and warning level."""
+          limit: int = 5000, project: str | None = None, employers: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Clues received on or before as_of, with due date, status at as_of, overdue days and warning level.
+    project: only the clues of that project ('' = those without one); employers: only those of these exact names."""
     rules = load_rules()
-    text = "WITH " + sql("_clue_due").split("\n", 2)[2] + """,
+    text = with_pieces("""WITH {clue_due},
     j AS (
         SELECT d.*, p.name AS project_name, p.investment_type, p.sector, r.name AS county_name
         FROM clue_due d LEFT JOIN projects p USING (project_id) LEFT JOIN regions r ON r.code = d.county_code
@@ -452,13 +448,18 @@ def clues(scope: Scope, as_of: dt.date, filters: Filters = NO_FILTERS, open_only
            is_open, CASE WHEN is_open THEN NULL ELSE closed_date END AS closed_date, status, verdict,
            resolved_workers, resolved_amount, complainant, phone, id_number
     FROM j WHERE ($open_only = false OR is_open)
-      AND (len($statuses) = 0 OR list_contains($statuses, CASE WHEN is_open THEN
-                 CASE WHEN status = 'closed' THEN 'in_progress' ELSE status END ELSE 'closed' END))
-    """ + _CLUE_FILTERS + " ORDER BY received_date DESC, clue_id LIMIT $limit"
+      AND ($project IS NULL OR coalesce(project_id, '') = $project)
+      AND (len($employers) = 0 OR list_contains($employers, employer))
+      AND ($use_ids = false OR clue_id IN (SELECT clue_id FROM passing_ids))
+      {clue_filters}
+    ORDER BY received_date DESC, clue_id LIMIT $limit""")
     params = {"as_of": as_of, "default_n": rules.deadline_days, "counties": _counties_param(scope),
-              "open_only": open_only, "statuses": list(filters.statuses), "limit": int(limit),
-              **_filter_params(filters)}
-    df = query(text, params, rules)
+              "open_only": open_only, "statuses": list(filters.statuses), "limit": int(limit), "project": project,
+              "employers": list(employers), "use_ids": bool(filters.levels), **_filter_params(filters)}
+    # With a warning-level filter only open clues can pass: find them with the light query first, so a province's
+    # or the country's open clues are not all read in full (names, phones) to keep a few.
+    ids = drill_open_clues(scope, as_of, filters)[["clue_id"]] if filters.levels else _NO_IDS
+    df = query(text, params, rules, {"passing_ids": ids})
     df = add_clue_warnings(df, as_of, rules)
     if filters.levels:
         df = df[df["warning_level"].isin(filters.levels)]
@@ -490,7 +491,15 @@ def add_clue_warnings(df: pd.DataFrame, as_of: dt.date, rules: Rules) -> pd.Data
 def projects(scope: Scope, as_of: dt.date, filters: Filters = NO_FILTERS, active_only: bool = True) -> pd.DataFrame:
     """Projects with their clue counts, amount owed, missing safeguards and risk warning as of as_of."""
     rules = load_rules()
-    text = "WITH " + sql("_clue_due").split("\n", 2)[2] + """,
+    # The clue counts need no due dates: the clues counted are those of _clue_due.sql (not returned, received by D,
+    # in scope), read without its working-day calendar joins.
+    text = """WITH
+    clue_open AS (
+        SELECT project_id, received_date, amount, workers, (closed_date IS NULL OR closed_date > $as_of) AS is_open
+        FROM clues
+        WHERE status <> 'returned' AND received_date <= $as_of AND project_id IS NOT NULL
+          AND ($counties IS NULL OR list_contains($counties, county_code))
+    ),
     pc AS (
         SELECT project_id,
                count(*) FILTER (WHERE is_open) AS open_clues,
@@ -498,7 +507,7 @@ def projects(scope: Scope, as_of: dt.date, filters: Filters = NO_FILTERS, active
                count(*) AS clues_total,
                coalesce(sum(amount) FILTER (WHERE is_open), 0) AS clue_amount_open,
                coalesce(sum(workers) FILTER (WHERE is_open), 0) AS workers_open
-        FROM clue_due WHERE project_id IS NOT NULL GROUP BY project_id
+        FROM clue_open GROUP BY project_id
     ),
     kc AS (
         SELECT project_id, count(*) FILTER (WHERE closed_date IS NULL OR closed_date > $as_of) AS open_cases,
@@ -531,7 +540,7 @@ def projects(scope: Scope, as_of: dt.date, filters: Filters = NO_FILTERS, active
     ORDER BY p.project_id
     """
     fp = _filter_params(filters)
-    params = {"as_of": as_of, "default_n": rules.deadline_days, "counties": _counties_param(scope),
+    params = {"as_of": as_of, "counties": _counties_param(scope),
               "repeat_days": rules.repeat_window_days, "active_only": active_only,
               "investment_types": fp["investment_types"], "sectors": fp["sectors"], "townships": fp["townships"],
               "search": fp["search"]}
@@ -545,8 +554,10 @@ def projects(scope: Scope, as_of: dt.date, filters: Filters = NO_FILTERS, active
 
 
 @cached
-def cases(scope: Scope, as_of: dt.date, filters: Filters = NO_FILTERS, open_only: bool = False) -> pd.DataFrame:
-    """Cases opened on or before as_of, with status at as_of, project investment type and the 两清零 deadline."""
+def cases(scope: Scope, as_of: dt.date, filters: Filters = NO_FILTERS, open_only: bool = False,
+          project: str | None = None, employers: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Cases opened on or before as_of, with status at as_of, project investment type and the 两清零 deadline.
+    project: only the cases of that project ('' = those without one); employers: only those of these exact names."""
     rules = load_rules()
     camp = campaign_for(as_of, rules)
     cal = work_calendar()
@@ -567,15 +578,19 @@ def cases(scope: Scope, as_of: dt.date, filters: Filters = NO_FILTERS, open_only
           AND (len($sectors) = 0 OR list_contains($sectors, p.sector))
           AND ($date_from IS NULL OR k.opened_date >= $date_from)
           AND ($date_to IS NULL OR k.opened_date <= $date_to)
+          AND ($project IS NULL OR coalesce(k.project_id, '') = $project)
+          AND (len($employers) = 0 OR list_contains($employers, k.employer))
         ORDER BY k.opened_date DESC, k.case_id""",
-               {"as_of": as_of, "counties": _counties_param(scope), "open_only": open_only,
+               {"as_of": as_of, "counties": _counties_param(scope), "open_only": open_only, "project": project,
+                "employers": list(employers),
                 "search": fp["search"], "investment_types": fp["investment_types"], "sectors": fp["sectors"],
                 "date_from": fp["date_from"], "date_to": fp["date_to"]}, rules)
     year_end = df["investment_type"].isin(rules.year_end_investment_types)
     df["clear_deadline"] = np.where(year_end, camp.year_end_deadline, camp.deadline)
     df["clear_track"] = np.where(year_end, "政府/国企/PPP项目（12月31日前）", "其他（春节前）")
     deadlines = pd.to_datetime(df["due_date"]).dt.date.where(df["due_date"].notna(), None)
-    df["workdays_left"] = [None if d is None or pd.isna(d) else cal.workdays_between(as_of, d) for d in deadlines]
+    left = {d: cal.workdays_between(as_of, d) for d in set(deadlines.dropna())}   # few distinct deadlines
+    df["workdays_left"] = [None if d is None or pd.isna(d) else left[d] for d in deadlines]
     df["status_at"] = np.where(df["is_open"], df["status"].where(df["status"] != "closed", "opened"), "closed")
     return df.reset_index(drop=True)
 
@@ -677,50 +692,69 @@ def townships(scope: Scope, as_of: dt.date, start: dt.date, filters: Filters = N
 @cached
 def key_matters(scope: Scope, week_start: dt.date, week_end: dt.date) -> pd.DataFrame:
     """重点督办事项 as of the week's end: escalated open cases, red clues and red projects, with owners and what
-    changed since the previous week; 'new_large' marks matters new this week with >= N workers or >= X 元."""
+    changed since the previous week; 'new_large' marks matters new this week with >= N workers or >= X 元.
+    Order: new large matters first, then cases, clues, projects, each by amount (largest first)."""
+    from huxin.vocab import CASE_STAGE_LABEL, SUPERVISION_LABEL
     rules = load_rules()
     as_of = week_end
     prev = week_start - dt.timedelta(days=1)
-    rows: list[dict[str, Any]] = []
-    ks = cases.uncached(scope, as_of, NO_FILTERS, True)  # type: ignore[attr-defined]
-    ks_prev = cases.uncached(scope, prev, NO_FILTERS, False)  # type: ignore[attr-defined]
-    prev_status = dict(zip(ks_prev["case_id"], ks_prev["status_at"], strict=True))
-    from huxin.vocab import CASE_STAGE_LABEL, SUPERVISION_LABEL
-    for k in ks[ks["supervision_level"].notna() | (ks["workers"] >= rules.large_workers) |
-                (ks["amount_owed"] >= rules.large_amount)].to_dict("records"):
-        new = pd.Timestamp(k["opened_date"]).date() >= week_start
-        large = (k["workers"] or 0) >= rules.large_workers or (k["amount_owed"] or 0) >= rules.large_amount
-        if not k["supervision_level"] and not (new and large):
-            continue
-        change = "本周新立案" if new else ("无变化" if prev_status.get(k["case_id"]) == k["status_at"]
-                                       else f"阶段变为{CASE_STAGE_LABEL.get(k['status'], k['status'])}")
-        rows.append({"kind": "案件", "id": k["case_id"], "county_name": k["county_name"], "name": k["employer"],
-                     "level": SUPERVISION_LABEL.get(k["supervision_level"], "重大案件"),
-                     "leader": k["leader"], "unit": k["responsible_unit"], "amount": k["amount_owed"],
-                     "workers": k["workers"], "deadline": k["due_date"], "workdays_left": k["workdays_left"],
-                     "stage": CASE_STAGE_LABEL.get(k["status"], k["status"]), "change": change,
-                     "new_large": bool(new and large)})
-    cl = clues.uncached(scope, as_of, NO_FILTERS, True, 10_000_000)  # type: ignore[attr-defined]
-    cl_prev = clues.uncached(scope, prev, NO_FILTERS, True, 10_000_000)  # type: ignore[attr-defined]
-    prev_level = dict(zip(cl_prev["clue_id"], cl_prev["warning_level"], strict=True))
-    for c in cl[cl["warning_level"] == R.RED].to_dict("records"):
-        new = pd.Timestamp(c["received_date"]).date() >= week_start
-        large = (c["workers"] or 0) >= rules.large_workers or (c["amount"] or 0) >= rules.large_amount
-        change = "本周新增" if new else ("本周升为红色" if prev_level.get(c["clue_id"]) != R.RED else "仍为红色")
-        rows.append({"kind": "线索", "id": c["clue_id"], "county_name": c["county_name"], "name": c["employer"],
-                     "level": f"红色预警：{c['warning_reasons']}", "leader": None, "unit": None,
-                     "amount": c["amount"], "workers": c["workers"], "deadline": c["due_date"],
-                     "workdays_left": c["workdays_to_due"], "stage": c["status_at"], "change": change,
-                     "new_large": bool(new and large)})
-    pj = projects.uncached(scope, as_of, NO_FILTERS, True)  # type: ignore[attr-defined]
-    for p in pj[pj["warning_level"] == R.RED].to_dict("records"):
-        rows.append({"kind": "项目", "id": p["project_id"], "county_name": p["county_name"], "name": p["name"],
-                     "level": f"红色预警：{p['warning_reasons']}", "leader": None, "unit": p["contractor"],
-                     "amount": p["amount_owed"], "workers": p["workers_open"], "deadline": None,
-                     "workdays_left": None, "stage": "停工" if p["status"] == "suspended" else "在建",
-                     "change": "", "new_large": False})
-    out = pd.DataFrame(rows, columns=["kind", "id", "county_name", "name", "level", "leader", "unit", "amount",
-                                      "workers", "deadline", "workdays_left", "stage", "change", "new_large"])
+
+    def large(workers: pd.Series, amount: pd.Series) -> pd.Series:
+        return (pd.to_numeric(workers, errors="coerce").fillna(0) >= rules.large_workers) | \
+            (pd.to_numeric(amount, errors="coerce").fillna(0) >= rules.large_amount)
+
+    def since_monday(dates: pd.Series) -> pd.Series:
+        return pd.to_datetime(dates).dt.date >= week_start
+
+    # Cases: escalated (挂牌督办 / 领导包案 / 专案组) or new this week and large. One open now and opened before this
+    # week was open at the end of last week too, so last week's open cases hold its previous stage.
+    ks = cases(scope, as_of, NO_FILTERS, True)
+    new = since_monday(ks["opened_date"])
+    big = new & large(ks["workers"], ks["amount_owed"])
+    ks = ks.assign(new_large=big)[ks["supervision_level"].fillna("").astype(bool) | big]
+    prev_open = cases(scope, prev, NO_FILTERS, True)
+    prev_status = ks["case_id"].map(dict(zip(prev_open["case_id"], prev_open["status_at"], strict=True)))
+    stage = ks["status"].map(lambda v: CASE_STAGE_LABEL.get(v, v))
+    case_rows = pd.DataFrame({
+        "kind": "案件", "id": ks["case_id"], "county_name": ks["county_name"], "name": ks["employer"],
+        "level": ks["supervision_level"].map(lambda v: SUPERVISION_LABEL.get(v, "重大案件")),
+        "leader": ks["leader"], "unit": ks["responsible_unit"], "amount": ks["amount_owed"], "workers": ks["workers"],
+        "deadline": ks["due_date"], "workdays_left": ks["workdays_left"], "stage": stage,
+        "change": np.where(new[ks.index], "本周新立案",
+                           np.where(prev_status.eq(ks["status_at"]), "无变化", "阶段变为" + stage.astype(str))),
+        "new_large": ks["new_large"]})
+
+    # Red clues; "本周升为红色" when it was open but not red at the end of last week.
+    cl = clues(scope, as_of, Filters(levels=(R.RED,)), True, 10_000_000)
+    was = drill_open_clues(scope, prev)
+    prev_level = cl["clue_id"].map(dict(zip(was["clue_id"], was["warning_level"], strict=True)))
+    new = since_monday(cl["received_date"])
+    clue_rows = pd.DataFrame({
+        "kind": "线索", "id": cl["clue_id"], "county_name": cl["county_name"], "name": cl["employer"],
+        "level": "红色预警：" + cl["warning_reasons"].astype(str), "leader": None, "unit": None,
+        "amount": cl["amount"], "workers": cl["workers"], "deadline": cl["due_date"],
+        "workdays_left": cl["workdays_to_due"], "stage": cl["status_at"],
+        "change": np.where(new, "本周新增", np.where(prev_level.ne(R.RED), "本周升为红色", "仍为红色")),
+        "new_large": new & large(cl["workers"], cl["amount"])})
+
+    pj = projects(scope, as_of, NO_FILTERS, True)
+    pj = pj[pj["warning_level"] == R.RED]
+    project_rows = pd.DataFrame({
+        "kind": "项目", "id": pj["project_id"], "county_name": pj["county_name"], "name": pj["name"],
+        "level": "红色预警：" + pj["warning_reasons"].astype(str), "leader": None, "unit": pj["contractor"],
+        "amount": pj["amount_owed"], "workers": pj["workers_open"], "deadline": None, "workdays_left": None,
+        "stage": np.where(pj["status"] == "suspended", "停工", "在建"), "change": "", "new_large": False})
+
+    columns = ["kind", "id", "county_name", "name", "level", "leader", "unit", "amount", "workers", "deadline",
+               "workdays_left", "stage", "change", "new_large"]
+    parts = [f for f in (case_rows, clue_rows, project_rows) if not f.empty]
+    out = pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+    for c in ("kind", "id", "county_name", "name", "level", "leader", "unit", "stage", "change"):
+        out[c] = out[c].astype("str")
+    for c in ("amount", "workers", "workdays_left"):
+        out[c] = pd.to_numeric(out[c], errors="coerce").astype("float64")
+    out["deadline"] = pd.to_datetime(out["deadline"])
+    out["new_large"] = out["new_large"].astype(bool)
     order = {"案件": 0, "线索": 1, "项目": 2}
     return out.sort_values(by=["new_large", "kind", "amount"], key=lambda s: s.map(order) if s.name == "kind" else s,
                            ascending=[False, True, False]).reset_index(drop=True)
@@ -825,7 +859,7 @@ def clue_only_filters(f: Filters) -> bool:
 
 @cached
 def drill_records(scope: Scope, as_of: dt.date, filters: Filters = NO_FILTERS, township: str | None = None,
-                  project: str | None = None, since: dt.date | None = None) -> dict[str, pd.DataFrame]:
+                  project: str | None = None) -> dict[str, pd.DataFrame]:
     """Clues and cases of one drill-down level with the same filters applied to both, so every level's counts add up.
 
     Level: the counties of scope (narrow with scope.narrowed), optionally one township (UNSET_TOWNSHIP for records
@@ -833,31 +867,22 @@ def drill_records(scope: Scope, as_of: dt.date, filters: Filters = NO_FILTERS, t
     investment type, sector and date range (opened date) themselves; the township of their clue, else of their
     project; and while a clue-only filter (source, industry, status, warning level, verdict) is set, only cases
     opened from a clue that passes the filters.
-    since: keep only the clues received on or after it or still open at as_of — all that the period counts need
-    (drill_group_counts), so a province or the whole country is not read clue by clue.
     """
-    import dataclasses
-
-    if since is None:
-        cl = clues(scope, as_of, filters, False, 10_000_000)
-    else:
-        lo = since if filters.date_from is None else max(since, filters.date_from)
-        recent = clues(scope, as_of, dataclasses.replace(filters, date_from=lo), False, 10_000_000)
-        still_open = clues(scope, as_of, filters, True, 10_000_000)
-        cl = pd.concat([recent, still_open[~still_open["clue_id"].isin(recent["clue_id"])]], ignore_index=True)
+    cl = clues(scope, as_of, filters, False, 10_000_000, project)
     cl["township"] = cl["township"].fillna(UNSET_TOWNSHIP)
     cl["project_id"] = cl["project_id"].fillna("")
-    ks = cases(scope, as_of, filters, False)
+    ks = cases(scope, as_of, filters, False, project)
     tw = query("""SELECT k.case_id, coalesce(c.township, p.township) AS township
                   FROM cases k LEFT JOIN clues c ON c.clue_id = k.clue_id
                   LEFT JOIN projects p ON p.project_id = k.project_id
-                  WHERE k.opened_date <= $as_of AND ($counties IS NULL OR list_contains($counties, k.county_code))""",
-               {"as_of": as_of, "counties": _counties_param(scope)})
+                  WHERE k.opened_date <= $as_of AND ($counties IS NULL OR list_contains($counties, k.county_code))
+                    AND ($project IS NULL OR coalesce(k.project_id, '') = $project)""",
+               {"as_of": as_of, "counties": _counties_param(scope), "project": project})
     ks = ks.merge(tw.drop_duplicates("case_id"), on="case_id", how="left")
     ks["township"] = ks["township"].fillna(UNSET_TOWNSHIP)
     ks["project_id"] = ks["project_id"].fillna("")
-    if clue_only_filters(filters):
-        passing = cl["clue_id"] if since is None else clues(scope, as_of, filters, False, 10_000_000)["clue_id"]
+    if clue_only_filters(filters):   # a case's clue may be listed under another project
+        passing = cl["clue_id"] if project is None else clues(scope, as_of, filters, False, 10_000_000)["clue_id"]
         ks = ks[ks["clue_id"].isin(passing)]
     if filters.townships:
         ks = ks[ks["township"].isin(filters.townships)]
@@ -870,42 +895,70 @@ def drill_records(scope: Scope, as_of: dt.date, filters: Filters = NO_FILTERS, t
     return {"clues": cl.reset_index(drop=True), "cases": ks.reset_index(drop=True)}
 
 
-def drill_group_counts(cl: pd.DataFrame, ks: pd.DataFrame, start: dt.date, by: str | None) -> pd.DataFrame:
-    """DRILL_COUNTS per value of column `by` (one row with key '' when by is None), with closure and on-time rates.
+def _drill_params(scope: Scope, as_of: dt.date, start: dt.date, filters: Filters, by: str | None,
+                  township: str | None, project: str | None) -> dict[str, Any]:
+    rules = load_rules()
+    return {"as_of": as_of, "start": start, "default_n": rules.deadline_days, "counties": _counties_param(scope),
+            "statuses": list(filters.statuses), "unset": UNSET_TOWNSHIP, "by": by or "", "township": township,
+            "project": project, **_filter_params(filters)}
 
-    Same definitions as county_aggregates: received / closed / closed on time count clues received in
-    [start, as_of]; open, overdue, red and amount count every clue open at as_of; open cases every case open at as_of.
-    """
-    key = by or "_all"
-    cl = cl.assign(_all="")
-    ks = ks.assign(_all="")
-    rec = pd.to_datetime(cl["received_date"]).dt.date >= start
-    closed = rec & ~cl["is_open"].astype(bool)
-    on_time = closed & (pd.to_datetime(cl["closed_date"]) <= pd.to_datetime(cl["due_date"]))
-    is_open = cl["is_open"].astype(bool)
-    g = pd.DataFrame({
-        "key": cl[key].astype(str), "received": rec, "closed": closed, "closed_on_time": on_time, "open_clues": is_open,
-        "overdue_open": cl["overdue"].astype(bool) & is_open, "red_open": is_open & cl["warning_level"].eq(R.RED),
-        "amount_open": pd.to_numeric(cl["amount"], errors="coerce").fillna(0).where(is_open, 0.0),
-        "workers": pd.to_numeric(cl["workers"], errors="coerce").fillna(0).where(rec, 0)})
-    out = g.groupby("key").sum()
-    k = ks[ks["is_open"].astype(bool)].assign(key=lambda f: f[key].astype(str)).groupby("key").size()
-    out = out.join(k.rename("open_cases"), how="outer").fillna(0)
-    if by is None and out.empty:
-        out = pd.DataFrame(0, index=pd.Index([""], name="key"), columns=list(DRILL_COUNTS))
-    for c in DRILL_COUNTS:
-        out[c] = out[c].astype("float64" if c == "amount_open" else "int64")
-    out = out[list(DRILL_COUNTS)].reset_index()
-    out["closure_rate"] = [R.rate(c, r) for c, r in zip(out["closed"], out["received"], strict=True)]
-    out["on_time_rate"] = [R.rate(c, r) for c, r in zip(out["closed_on_time"], out["closed"], strict=True)]
-    return out
+
+_DRILL_KEY_COLUMN = {"county_code": "county_code", "township": "township_key", "project_id": "project_key"}
+_NO_IDS = pd.DataFrame({"clue_id": pd.Series([], dtype=object)})
+
+
+@cached
+def drill_open_clues(scope: Scope, as_of: dt.date, filters: Filters = NO_FILTERS, township: str | None = None,
+                     project: str | None = None) -> pd.DataFrame:
+    """The open clues of a drill-down level (scope, township, project) that pass the filters — warning level
+    included — with their county, township and project keys (drill_counts) and their warning level. Only open clues
+    carry a level, so this is all the level filter and the red count read."""
+    rules = load_rules()
+    params = {**_drill_params(scope, as_of, as_of, filters, None, township, project), "use_ids": False}
+    text = sql("drill_open_clues")
+    df = query(text, _used(text, params), rules, {"passing_ids": _NO_IDS})
+    df["overdue"] = pd.to_datetime(df["due_date"]).dt.date < as_of
+    df["government_project"] = df["investment_type"].eq("government")
+    df["warning_level"] = (R.clue_warning_frame(df, rules, reasons=False)["warning_level"] if len(df)
+                           else pd.Series(dtype=object))
+    if filters.levels:
+        df = df[df["warning_level"].isin(filters.levels)]
+    return df.reset_index(drop=True)
+
+
+def _drill_query(name: str, scope: Scope, as_of: dt.date, start: dt.date, filters: Filters, by: str | None,
+                 township: str | None, project: str | None, **extra: Any) -> pd.DataFrame:
+    """Run one drill_*.sql at a level. The warning-level filter is the one filter SQL cannot apply (levels are
+    huxin.rules' business): the clues that pass it are open ones, computed by drill_open_clues and handed over."""
+    params = {**_drill_params(scope, as_of, start, filters, by, township, project),
+              "use_ids": bool(filters.levels), "clue_only": clue_only_filters(filters), **extra}
+    ids = _NO_IDS
+    if filters.levels:
+        ids = drill_open_clues(scope, as_of, filters)[["clue_id"]]
+    text = sql(name)
+    return query(text, _used(text, params), load_rules(), {"passing_ids": ids})
+
+
+def _used(text: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The parameters a query names (DuckDB refuses unused named parameters; the drill queries share one set)."""
+    names = set(re.findall(r"\$(\w+)", text))
+    return {k: v for k, v in params.items() if k in names}
 
 
 @cached
 def drill_counts(scope: Scope, as_of: dt.date, start: dt.date, filters: Filters = NO_FILTERS, by: str | None = None,
                  township: str | None = None, project: str | None = None) -> pd.DataFrame:
     """The KPI strip (by=None: one row) or the table of the level below (by='county_code' | 'township' |
-    'project_id'), from drill_records of the level. Columns: key, name, DRILL_COUNTS, closure_rate, on_time_rate.
+    'project_id') of a drill-down level: the counties of scope (narrow with scope.narrowed), optionally one township
+    (UNSET_TOWNSHIP for records without one) and/or one project ('' for records without a project).
+    Columns: key, name, DRILL_COUNTS, closure_rate, on_time_rate.
+
+    Same definitions as county_aggregates: received / closed / closed on time count clues received in
+    [start, as_of]; open, overdue, red and amount count every clue open at as_of; open cases every case open at as_of.
+    Clues get every filter. Cases get search, investment type, sector and date range (opened date) themselves; the
+    township of their clue, else of their project; and while a clue-only filter (source, industry, status, warning
+    level, verdict) is set, only cases opened from a clue that passes the filters. Counted in DuckDB (drill_*.sql),
+    so a province or the whole country is never read clue by clue.
 
     Counties list every county of scope (zero rows too). Projects carry their ledger facts (name, investment type,
     sector, status, project warning level, missing safeguards); when no clue-only filter is set, the active projects
@@ -913,8 +966,18 @@ def drill_counts(scope: Scope, as_of: dt.date, start: dt.date, filters: Filters 
     """
     if by is not None and by not in DRILL_LEVELS:
         raise ValueError(f"by must be one of {DRILL_LEVELS}")
-    recs = drill_records(scope, as_of, filters, township, project, start)
-    out = drill_group_counts(recs["clues"], recs["cases"], start, by)
+    counts = _drill_query("drill_clue_counts", scope, as_of, start, filters, by, township, project).set_index("key")
+    open_cl = drill_open_clues(scope, as_of, filters, township, project)
+    red_keys = open_cl.loc[open_cl["warning_level"].eq(R.RED), _DRILL_KEY_COLUMN.get(by or "", "county_code")]
+    red = (red_keys if by else pd.Series("", index=red_keys.index)).value_counts().rename("red_open")
+    kc = _drill_query("drill_case_counts", scope, as_of, start, filters, by, township, project).set_index("key")
+    out = counts.join(red, how="outer").join(kc["open_cases"], how="outer")
+    if by is None and out.empty:
+        out = pd.DataFrame(0, index=pd.Index([""], name="key"), columns=list(DRILL_COUNTS))
+    out = out.reindex(columns=list(DRILL_COUNTS)).fillna(0)
+    for c in DRILL_COUNTS:
+        out[c] = out[c].astype("float64" if c == "amount_open" else "int64")
+    out = out.rename_axis("key").reset_index().sort_values("key", ignore_index=True)
     if by is None:
         out["name"] = ""
     elif by == "county_code":
@@ -951,23 +1014,9 @@ def drill_counts(scope: Scope, as_of: dt.date, start: dt.date, filters: Filters 
 def drill_employers(scope: Scope, as_of: dt.date, start: dt.date, filters: Filters = NO_FILTERS,
                     township: str | None = None, project: str | None = None, top: int = 50) -> pd.DataFrame:
     """Employers with two or more clues received in [start, as_of] at this drill-down level (repeat offenders):
-    key (credit code, else name), employer, credit_code, clues, open_clues, counties, workers, amount, blacklisted."""
-    cl = drill_records(scope, as_of, filters, township, project, start)["clues"]
-    cl = cl[pd.to_datetime(cl["received_date"]).dt.date >= start]
-    cols = ["key", "employer", "credit_code", "clues", "open_clues", "counties", "workers", "amount", "blacklisted"]
-    if cl.empty:
-        return pd.DataFrame(columns=cols)
-    cl = cl.assign(key=cl["credit_code"].where(cl["credit_code"].notna() & cl["credit_code"].ne(""), cl["employer"]))
-    g = cl.groupby("key").agg(employer=("employer", "first"), credit_code=("credit_code", "first"),
-                              clues=("clue_id", "size"), open_clues=("is_open", "sum"),
-                              counties=("county_code", "nunique"), workers=("workers", "sum"),
-                              amount=("amount", "sum"), names=("employer", lambda s: tuple(set(s))))
-    g = g[g["clues"] >= 2].reset_index()
-    ks = cases(scope, as_of, NO_FILTERS, False)
-    black = set(ks.loc[ks["blacklisted"].fillna(False).astype(bool), "employer"])
-    g["blacklisted"] = [bool(black & set(n)) for n in g["names"]]
-    g = g.sort_values(["clues", "amount"], ascending=False).head(top)
-    return g[cols].reset_index(drop=True)
+    key (credit code, else name), employer, credit_code, clues, open_clues, counties, workers, amount, blacklisted
+    (huxin/sql/drill_employers.sql); most clues first, then the largest amount."""
+    return _drill_query("drill_employers", scope, as_of, start, filters, None, township, project, top=int(top))
 
 
 @cached
@@ -978,11 +1027,10 @@ def employer_records(scope: Scope, key: str, as_of: dt.date) -> dict[str, Any]:
     cl = cl[cl["credit_code"].eq(key) | cl["employer"].eq(key)]
     names = set(cl["employer"].dropna()) | {key}
     if names - {key}:
-        more = clues(scope, as_of, NO_FILTERS, False, 10_000_000)
-        more = more[more["employer"].isin(names) & (more["credit_code"].isna() | more["credit_code"].eq(""))]
+        more = clues(scope, as_of, NO_FILTERS, False, 10_000_000, employers=tuple(sorted(names)))
+        more = more[more["credit_code"].isna() | more["credit_code"].eq("")]
         cl = pd.concat([cl, more[~more["clue_id"].isin(cl["clue_id"])]], ignore_index=True)
-    ks = cases(scope, as_of, NO_FILTERS, False)
-    ks = ks[ks["employer"].isin(names)].reset_index(drop=True)
+    ks = cases(scope, as_of, NO_FILTERS, False, employers=tuple(sorted(names)))
     cl = cl.sort_values(["received_date", "clue_id"], ascending=[False, True]).reset_index(drop=True)
     return {"clues": cl, "cases": ks, "names": sorted(set(cl["employer"].dropna()) | set(ks["employer"].dropna())),
             "credit_codes": sorted(set(cl["credit_code"].dropna()) - {""}),

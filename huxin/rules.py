@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -74,34 +76,85 @@ def clue_warning(workdays_to_due: int, overdue: bool, workers: int | None, amoun
     return Warning(level, tuple(reasons))
 
 
-def clue_warning_frame(df: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+_LEVEL_TABLE: list[str | None] = [None, RED, ORANGE, YELLOW, BLUE]       # level codes 0–4
+
+
+def _label_column(table: list[str | None], codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """table[codes] as a column of the dtype pandas infers for strings (str in pandas 3, NaN for None), taken from
+    the few distinct labels rather than converting one Python string per row."""
+    return pd.array(table, dtype=pd.Series([""]).dtype).take(codes)
+
+
+def clue_warning_frame(df: pd.DataFrame, rules: Rules, *, reasons: bool = True) -> pd.DataFrame:
     """Vectorised clue_warning over columns workdays_to_due, overdue, workers, amount, government_project.
 
     Returns the frame with columns warning_level and warning_reasons (same results as the scalar function; the tests
-    check this). Levels are vectorised; reasons are only built for rows that have a level.
+    check this). Levels are vectorised; reasons are only built for rows that have a level, each distinct text once.
+    reasons=False skips the reasons (warning_reasons is then "" everywhere), for callers that only count levels.
     """
     r = rules.clue_warning
     wtd = df["workdays_to_due"].to_numpy(dtype="int64")
     overdue = df["overdue"].to_numpy(dtype=bool)
-    workers = pd.to_numeric(df["workers"], errors="coerce").to_numpy(dtype="float64")
-    amount = pd.to_numeric(df["amount"], errors="coerce").to_numpy(dtype="float64")
+    workers = pd.to_numeric(df["workers"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    amount = pd.to_numeric(df["amount"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     gov = df["government_project"].fillna(False).to_numpy(dtype=bool) & r.red_government_project
     late = np.where(overdue, -wtd, 0)
     red = (overdue & (late > r.red_overdue_workdays)) | (np.nan_to_num(workers, nan=-1) >= r.red_workers) | \
         (np.nan_to_num(amount, nan=-1) >= r.red_amount) | gov
-    level = np.select([red, overdue, wtd <= r.yellow_within_workdays, wtd <= r.blue_within_workdays],
-                      [RED, ORANGE, YELLOW, BLUE], default="")
+    code = np.select([red, overdue, wtd <= r.yellow_within_workdays, wtd <= r.blue_within_workdays], [1, 2, 3, 4],
+                     default=0)
     out = df.copy()
-    out["warning_level"] = pd.Series(level, index=df.index).replace("", None)
-    reasons = pd.Series([()] * len(df), index=df.index, dtype=object)
-    has = np.flatnonzero(level != "")
-    if len(has):
-        reasons.iloc[has] = [
-            clue_warning(int(wtd[i]), bool(overdue[i]), None if np.isnan(workers[i]) else int(workers[i]),
-                         None if np.isnan(amount[i]) else float(amount[i]), bool(gov[i]), rules).reasons
-            for i in has]
-    out["warning_reasons"] = reasons.map(lambda t: "；".join(t))
+    out["warning_level"] = _label_column(_LEVEL_TABLE, code)
+    has = np.flatnonzero(code)
+    if reasons and len(has):
+        texts = np.full(len(df), "", dtype=object)
+        texts[has] = _clue_reasons(wtd[has], overdue[has], workers[has], amount[has], gov[has], rules)
+        out["warning_reasons"] = texts.tolist()
+    elif len(df):
+        out["warning_reasons"] = ""
+    else:
+        out["warning_reasons"] = pd.Series(dtype=object, index=df.index)
     return out
+
+
+def _clue_reasons(wtd: np.ndarray, overdue: np.ndarray, workers: np.ndarray, amount: np.ndarray, gov: np.ndarray,
+                  rules: Rules) -> list[str]:
+    """clue_warning(...).reasons joined with 「；」 for each row, as the scalar function builds them from
+    int(workers) and float(amount) (NaN = None) — each distinct text formatted once."""
+    r = rules.clue_warning
+    n = len(wtd)
+    late = np.where(overdue, -wtd, 0)
+    k = np.trunc(workers)                                              # clue_warning gets int(workers)
+    is_late = overdue & (late > r.red_overdue_workdays)
+    many = k >= r.red_workers                                          # NaN (None) is never red
+    large = amount >= r.red_amount
+    red = is_late | many | large | gov
+
+    def part(mask: np.ndarray, values: np.ndarray, fmt: Callable[[Any], str]) -> np.ndarray:
+        t = np.full(n, "", dtype=object)
+        idx = np.flatnonzero(mask)
+        if len(idx):
+            t[idx] = _by_unique(values[idx], fmt)
+        return t
+
+    amount_thr = f"{r.red_amount / 10000:,.0f}"
+    tail = np.full(n, "", dtype=object)
+    tail[red & overdue & (late <= r.red_overdue_workdays)] = "已超期"
+    orange = ~red & overdue
+    yellow = ~red & ~overdue & (wtd <= r.yellow_within_workdays)
+    blue = ~red & ~overdue & ~yellow & (wtd <= r.blue_within_workdays)
+    for mask, values, fmt in (
+            (orange, late, lambda v: f"已超期（超期 {v} 个工作日）" if v else "已超过办结时限"),
+            (yellow, wtd, lambda v: "今天到期" if v <= 0 else f"{v} 个工作日内到期"),
+            (blue, wtd, lambda v: f"{v} 个工作日内到期")):
+        idx = np.flatnonzero(mask)
+        if len(idx):
+            tail[idx] = _by_unique(values[idx], fmt)
+    texts = (part(is_late, late, lambda v: f"超期 {v} 个工作日（超过 {r.red_overdue_workdays} 个工作日）"),
+             part(many, k, lambda v: f"涉及 {int(v)} 人（≥{r.red_workers} 人）"),
+             part(large, amount, lambda v: f"涉及金额 {v / 10000:,.1f} 万元（≥{amount_thr} 万元）"),
+             np.where(gov, "政府投资项目", "").astype(object), tail)
+    return ["；".join(filter(None, row)) for row in zip(*(t.tolist() for t in texts))]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -133,26 +186,135 @@ def project_risk(missing_core: list[str], open_clues: int, clues_90d: int, repea
     return score, Warning(level, tuple(f"{txt}（{pts:g} 分）" for pts, txt in parts) if level else ())
 
 
+def _is_true(col: pd.Series) -> np.ndarray:
+    """Per value `v is True` (after the boxing to_dict applies: numpy True counts), as a bool array.
+
+    None, NaN, pd.NA, False — and also 1 or 1.0 — are not True, so a safeguard with such a value counts as missing.
+    """
+    dtype = col.dtype
+    if dtype == bool:
+        return col.to_numpy(dtype=bool)
+    if pd.api.types.is_bool_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype):
+        # nullable boolean / bool[pyarrow]: NA is missing
+        return col.fillna(False).to_numpy(dtype=bool)
+    if dtype == object and pd.api.types.infer_dtype(col, skipna=True) in ("boolean", "empty"):
+        return col.where(col.notna(), False).to_numpy(dtype=bool)   # only bools besides the missing values
+    return np.fromiter((isinstance(v, (bool, np.bool_)) and bool(v) for v in col.tolist()), dtype=bool,
+                       count=len(col))
+
+
+def _counts(col: pd.Series) -> np.ndarray:
+    """Clue counts as whole numbers in float64 (int() truncation); None, NaN and NA count 0."""
+    v = pd.to_numeric(col, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    return np.trunc(np.nan_to_num(v, nan=0.0, posinf=0.0, neginf=0.0))
+
+
+def _by_unique(values: np.ndarray, fmt: Callable[[Any], Any]) -> np.ndarray:
+    """fmt applied once per distinct value, as an object array aligned with values."""
+    if not len(values):
+        return np.empty(0, dtype=object)
+    uniq, inv = np.unique(values, return_inverse=True)
+    return np.array([fmt(u) for u in uniq.tolist()], dtype=object)[inv]
+
+
 def project_warning_frame(df: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     """Adds missing_safeguards, risk_score, warning_level, warning_reasons to a projects frame with columns
-    of SAFEGUARDS plus open_clues, clues_90d, repeat_clues, status, amount_owed."""
+    of SAFEGUARDS plus open_clues, clues_90d, repeat_clues, status, amount_owed.
+
+    Vectorised project_risk (the definition; the tests check row for row that this gives the same results): a
+    safeguard is in place only when its value is True; missing counts (None/NaN) count 0, a missing amount owed
+    none. The score is summed in project_risk's order; rows whose points before the amount owed are not exact
+    binary fractions (a rules file with e.g. 0.1 points per clue, where Python's sum() and a numpy sum could round
+    differently) are handed to project_risk itself, so the results stay identical on any config.
+    """
     out = df.copy()
-    missing_core = [[SAFEGUARDS[c] for c in CORE_SAFEGUARDS if not bool(row.get(c) is True)]
-                    for row in df[list(CORE_SAFEGUARDS)].to_dict("records")]
-    all_missing = [[SAFEGUARDS[c] for c in SAFEGUARDS if not bool(row.get(c) is True)]
-                   for row in df[list(SAFEGUARDS)].to_dict("records")]
-    scores, levels, reasons = [], [], []
-    for mc, oc, c90, rep, st, owed in zip(missing_core, df["open_clues"], df["clues_90d"], df["repeat_clues"],
-                                          df["status"], df["amount_owed"], strict=True):
-        s, w = project_risk(mc, int(oc or 0), int(c90 or 0), int(rep or 0), st == "suspended",
-                            float(owed or 0), rules)
-        scores.append(s)
-        levels.append(w.level)
-        reasons.append("；".join(w.reasons))
-    out["missing_safeguards"] = ["、".join(m) for m in all_missing]
+    n = len(df)
+    if not n:
+        for c in ("missing_safeguards", "risk_score", "warning_level", "warning_reasons"):
+            out[c] = []
+        return out
+    p = rules.project_warning
+    keys = list(SAFEGUARDS)
+    in_place = {c: _is_true(df[c]) for c in keys}
+    # bit k set = the k-th safeguard of SAFEGUARDS is missing; labels per bit pattern from small lookup tables
+    miss_bits = np.zeros(n, dtype=np.int64)
+    for k, c in enumerate(keys):
+        miss_bits |= (~in_place[c]).astype(np.int64) << k
+    labels = [[SAFEGUARDS[c] for k, c in enumerate(keys) if code >> k & 1] for code in range(1 << len(keys))]
+    core_bits = sum(1 << keys.index(c) for c in CORE_SAFEGUARDS)
+    core_labels = [[SAFEGUARDS[c] for c in CORE_SAFEGUARDS if code >> keys.index(c) & 1]
+                   for code in range(1 << len(keys))]
+    core_code = miss_bits & core_bits
+    n_core = np.array([len(x) for x in core_labels], dtype=np.float64)[core_code]
+
+    open_clues, clues_90d, repeat = (_counts(df[c]) for c in ("open_clues", "clues_90d", "repeat_clues"))
+    suspended = (df["status"] == "suspended").fillna(False).to_numpy(dtype=bool)
+    owed = pd.to_numeric(df["amount_owed"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    owed_present = owed > 0                                         # NaN and None: no part
+    owed_raw = p.points_per_100k_owed * np.where(owed_present, owed, 0.0) / 100_000
+    owed_pts = np.minimum(owed_raw, p.max_owed_points)
+
+    # the parts of project_risk, in its order: (points, present, points of this part are a Python float)
+    counted = [(p.points_per_missing_core_safeguard, n_core), (p.points_per_open_clue, open_clues),
+               (p.points_per_clue_90d, clues_90d), (p.points_per_repeat_clue, repeat)]
+    parts = [(pts * cnt, cnt != 0, isinstance(pts, float)) for pts, cnt in counted]
+    parts.append((np.full(n, float(p.points_suspended)), suspended, isinstance(p.points_suspended, float)))
+    # min() returns the cap itself (maybe an int) only when the points exceed it
+    owed_float = ~(owed_raw > p.max_owed_points) if not isinstance(p.max_owed_points, float) else owed_present
+    parts.append((owed_pts, owed_present, owed_float))
+
+    total = np.zeros(n)
+    exact = np.ones(n, dtype=bool)
+    is_float = np.zeros(n, dtype=bool)
+    for i, (pts, present, flt) in enumerate(parts):
+        total = total + np.where(present, pts, 0.0)                # left to right, like sum() over the parts
+        is_float |= present & flt
+        if i < len(parts) - 1:
+            # every partial sum before the amount owed is exact when the parts are multiples of 1/1024 below 2**40:
+            # then any summation order gives the same single rounding at the end
+            scaled = pts * 1024
+            exact &= ~present | ((scaled == np.floor(scaled)) & (np.abs(pts) < 2.0 ** 40))
+    score = total.copy()
+    frac = np.flatnonzero(exact & (total != np.floor(total)))
+    if len(frac):
+        score[frac] = _by_unique(total[frac], lambda x: round(x, 1)).astype(np.float64)
+    level_code = np.select([score >= p.red, score >= p.orange, score >= p.yellow, score >= p.blue], [1, 2, 3, 4],
+                           default=0)
+    scores: list[float] = score.tolist() if is_float.any() else score.astype(np.int64).tolist()
+
+    reasons = np.full(n, "", dtype=object)
+    rows = np.flatnonzero(exact & (level_code != 0))
+    if len(rows):
+        # each part's text, built once per distinct count / bit pattern / amount, with project_risk's expressions
+        core_txt = np.array([f"未落实：{'、'.join(x)}（{p.points_per_missing_core_safeguard * len(x):g} 分）"
+                             if x else "" for x in core_labels], dtype=object)
+        texts = [core_txt[core_code[rows]]]
+        for pts, cnt, what in ((p.points_per_open_clue, open_clues, "未办结线索 {} 条"),
+                               (p.points_per_clue_90d, clues_90d, "近 90 天线索 {} 条"),
+                               (p.points_per_repeat_clue, repeat, "重复反映 {} 条")):
+            texts.append(_by_unique(cnt[rows], lambda c, pts=pts, what=what: "" if not c else
+                                    f"{what.format(int(c))}（{pts * int(c):g} 分）"))
+        texts.append(np.where(suspended[rows], f"项目停工（{p.points_suspended:g} 分）", "").astype(object))
+
+        def owed_txt(o: float) -> str:
+            if not o > 0:
+                return ""
+            pts = min(p.points_per_100k_owed * o / 100_000, p.max_owed_points)
+            return f"欠薪金额 {o / 10000:,.1f} 万元（{pts:g} 分）"
+        texts.append(_by_unique(np.where(owed_present[rows], owed[rows], 0.0), owed_txt))
+        reasons[rows] = ["；".join(filter(None, row)) for row in zip(*(t.tolist() for t in texts))]
+
+    for i in np.flatnonzero(~exact).tolist():                      # inexact points: the scalar definition decides
+        s, w = project_risk(core_labels[core_code[i]], int(open_clues[i]), int(clues_90d[i]), int(repeat[i]),
+                            bool(suspended[i]), float(owed[i]) if owed_present[i] else 0.0, rules)
+        scores[i] = s
+        level_code[i] = _LEVEL_TABLE.index(w.level)
+        reasons[i] = "；".join(w.reasons)
+    out["missing_safeguards"] = _label_column(["、".join(x) for x in labels], miss_bits)
     out["risk_score"] = scores
-    out["warning_level"] = levels
-    out["warning_reasons"] = reasons
+    # a list of None and labels: all None stays an object column, as it always was
+    out["warning_level"] = _label_column(_LEVEL_TABLE, level_code) if level_code.any() else [None] * n
+    out["warning_reasons"] = reasons.tolist()
     return out
 
 

@@ -3,10 +3,15 @@ the weekly rank trend of the campaign. Choosing a county opens its drill-down (p
 
 Every number is huxin.data.county_table (huxin.rules.county_table) for the chosen period; this page lays it out.
 A county user sees the city-wide table (aggregates only, as published) but can drill into their own county only.
+
+At province or national scale (more than C.BAR_MAX_ALL counties) the table still lists every county, but the charts
+show the best and the worst few (and the trend the top and bottom few plus the user's own and picked counties), and
+the 得分计算明细 shows one chosen county at a time; the Excel export keeps every row. A city is shown as before.
 """
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator, Mapping
 
 import pandas as pd
 import streamlit as st
@@ -86,6 +91,26 @@ def detail_frame(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+class LazySheets(Mapping[str, pd.DataFrame]):
+    """Export sheets built on first access, i.e. when 「导出 Excel」 is clicked (ui.download_table builds the
+    workbook only then): the 得分明细 of every county is 20,000 rows nationally, not worth building on every view."""
+
+    def __init__(self, makers: dict[str, Callable[[], pd.DataFrame]]) -> None:
+        self._makers = makers
+        self._built: dict[str, pd.DataFrame] = {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._built:
+            self._built[name] = self._makers[name]()
+        return self._built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._makers)
+
+    def __len__(self) -> int:
+        return len(self._makers)
+
+
 def column_config(present: bool) -> dict:
     rate = {"format": "percent", "min_value": 0.0, "max_value": 1.0}
     conf = {
@@ -163,6 +188,8 @@ if table.empty:
     st.info("当前范围内没有区县数据。")
     st.stop()
 city = data.totals_from(table)
+many = len(table) > C.BAR_MAX_ALL           # province / national: charts show the best and worst few
+labels = C.county_labels(table["code"], table["name"])   # a shared name (朝阳区) gets its code
 
 # --- Headline ----------------------------------------------------------------------------------------------
 m = st.columns(5)
@@ -196,6 +223,7 @@ if sort_key != "rank":
 shown = frame.loc[order]
 present_cols = ["排名", "较上周", "区县", "等级", "得分", "末位", "预警", "办结率", "按期办结率", "超期未办结条数",
                 "存量"]
+edge = min(8, C.BAR_EDGE) if ctx.present else C.BAR_EDGE   # bars at each end at scale; narrower on the projector
 if ctx.present:
     left, right = st.columns([3, 2])
     with left:
@@ -203,17 +231,26 @@ if ctx.present:
                      height=min(60 + 38 * len(shown), 760), row_height=38)
     with right:
         st.plotly_chart(C.score_bars(table, rules.score.grade_a, rules.score.grade_b, rules.score.grade_c,
-                                     present=True, height=480), config={"displaylogo": False})
+                                     present=True, height=480, edge=edge), config={"displaylogo": False})
 else:
     event = st.dataframe(shown, hide_index=True, column_config=column_config(False), key="rk_table",
                          on_select="rerun", selection_mode="single-row",
                          height=min(40 + 35 * len(shown), 720))
     st.caption("点击表头可按任一指标排序；悬停表头查看公式，展开「得分计算明细」查看每一项的数据；选中一行进入该区县的区域钻取。")
-    details = detail_frame(table)
-    ui.download_table(ctx, "县区排名", shown, filters=f"统计期间：{period_text}",
-                      sheets={"县区排名": shown, "得分明细": details})
+    sheets = LazySheets({"县区排名": lambda: shown, "得分明细": lambda: detail_frame(table)})
+    ui.download_table(ctx, "县区排名", shown, filters=f"统计期间：{period_text}", sheets=sheets)  # type: ignore[arg-type]
     with st.expander("得分计算明细（各项公式与数据）"):
-        st.dataframe(details, hide_index=True, column_config={
+        if not many:
+            shown_details = sheets["得分明细"]
+        else:  # 7 rows per county: 20,000 rows (3 MB) nationally — one county at a time, all of them in Excel
+            own = next((c for c in ctx.scope.counties or () if c in labels), None)
+            first = own or next(iter(table.loc[table["is_last"], "code"]), table["code"].iloc[-1])
+            codes = table["code"].tolist()
+            one = st.selectbox("区县", codes, index=codes.index(first), format_func=labels.get, key="rk_detail_pick",
+                               help="输入名称可搜索；默认为本县区或末位")
+            shown_details = detail_frame(table[table["code"] == one])
+            st.caption(f"共 {len(table):,} 个区县，此处显示所选区县；全部区县的明细见「导出 Excel」的「得分明细」表。")
+        st.dataframe(shown_details, hide_index=True, column_config={
             "得分": cfg.NumberColumn("得分", format="%.2f"), "满分": cfg.NumberColumn("满分", format="%g")})
     rows = event.selection.rows if event is not None else []
     if rows:
@@ -225,10 +262,9 @@ else:
 
     # --- Drill-down entry -------------------------------------------------------------------------------------
     drillable = [c for c in table["code"] if ctx.scope.allows(c)]
-    names = dict(zip(table["code"], table["name"], strict=True))
     if drillable:
         d1, d2 = st.columns([3, 1], vertical_alignment="bottom")
-        pick = d1.selectbox("查看区县明细（区域钻取）", drillable, format_func=names.get, key="rk_drill_pick")
+        pick = d1.selectbox("查看区县明细（区域钻取）", drillable, format_func=labels.get, key="rk_drill_pick")
         if d2.button("进入区域钻取", key="rk_drill_go", icon=":material/account_tree:", type="primary"):
             go_drill(pick, kind, start)
 
@@ -240,7 +276,8 @@ with c1:
                         config={"displaylogo": False})
     else:
         trend = data.rank_trend(ctx.scope, ctx.as_of)
-        st.plotly_chart(C.rank_trend_chart(trend, "rank", present=True, height=520), config={"displaylogo": False})
+        st.plotly_chart(C.rank_trend_chart(trend, "rank", present=True, height=520, edge=3),
+                        config={"displaylogo": False})
 with c2:
     ind = "closure_rate"
     if not ctx.present:
@@ -248,7 +285,10 @@ with c2:
                            format_func=lambda k: C.INDICATORS[k].label) or "closure_rate"
     target = rules.target_closure_rate if ind == "closure_rate" else None
     st.plotly_chart(C.indicator_bars(table, ind, target=target, present=ctx.present,
-                                     height=520 if ctx.present else 360), config={"displaylogo": False})
+                                     height=520 if ctx.present else 360, edge=edge), config={"displaylogo": False})
+if many and not ctx.present:
+    st.caption(f"区县较多（共 {len(table):,} 个）：柱状图只显示排在最前和最后的各 {edge} 个，"
+               "中间以「⋯」略去；每个区县的数据见上方排名表（可按任一列排序）和 Excel 导出。")
 
 if not ctx.present:
     st.subheader("本次行动排名与得分走势")
@@ -256,6 +296,15 @@ if not ctx.present:
                                   default="rank", key="rk_trend_metric") or "rank"
     trend = data.rank_trend(ctx.scope, ctx.as_of)
     own = ctx.scope.counties[0] if ctx.scope.counties else None
-    st.plotly_chart(C.rank_trend_chart(trend, metric, highlight=own), config={"displaylogo": False})
-    st.caption(f"按本次行动（{camp.start:%Y-%m-%d} 起）累计口径，每周日及数据截至日各计算一次；"
+    picked: list[str] = []
+    if C.trend_selection(trend).focused:  # a line per county is unreadable beyond a city: top/bottom + chosen ones
+        pickable = [c for c in table["code"] if c != own]
+        picked = st.multiselect("在走势图中加入区县", pickable, format_func=labels.get, key="rk_trend_pick",
+                                max_selections=C.MAX_PICKS, placeholder="输入区县名称搜索，最多 "
+                                f"{C.MAX_PICKS} 个", help=f"走势图默认显示最新排名的前 {C.TREND_EDGE} 名和后 "
+                                f"{C.TREND_EDGE} 名（县区用户另加本县区）；可在此加入其他区县对比。")
+    sel = C.trend_selection(trend, own, picked)
+    st.plotly_chart(C.rank_trend_chart(trend, metric, highlight=own, extra=picked), config={"displaylogo": False})
+    st.caption((f"{sel.describe()}。" if sel.focused else "")
+               + f"按本次行动（{camp.start:%Y-%m-%d} 起）累计口径，每周日及数据截至日各计算一次；"
                "与上表所选统计期间无关。")

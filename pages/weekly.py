@@ -212,6 +212,9 @@ MATTER_CONFIG = {
 }
 
 
+MATTERS_SHOWN = 500
+
+
 def matters_section() -> None:
     st.subheader("重点督办事项")
     large = f"{summary['large_workers']} 人以上或 {summary['large_amount'] / 10000:g} 万元以上"
@@ -240,16 +243,21 @@ def matters_section() -> None:
     c[4].metric("红色预警项目", f"{counts['red_projects']}")
     new_large = km_all[km_all["本周新增重大"] == "是"]
     if not new_large.empty:
-        st.markdown(f"**本周新增重大事项**（{large}）")
-        st.dataframe(new_large.drop(columns=["本周新增重大"]), hide_index=True, column_config=MATTER_CONFIG,
-                     placeholder="—",
-                     key="km_new_table", height=min(35 * (len(new_large) + 1) + 3, 420))
+        more = f"，表中列出前 {MATTERS_SHOWN:,} 项，全部见导出的 Excel" if len(new_large) > MATTERS_SHOWN else ""
+        st.markdown(f"**本周新增重大事项**（{large}；共 {len(new_large):,} 项{more}）")
+        st.dataframe(new_large.drop(columns=["本周新增重大"]).head(MATTERS_SHOWN), hide_index=True,
+                     column_config=MATTER_CONFIG, placeholder="—",
+                     key="km_new_table", height=min(35 * (min(len(new_large), MATTERS_SHOWN) + 1) + 3, 420))
     kinds = st.pills("类别", ["案件", "线索", "项目"], selection_mode="multi", default=["案件", "线索", "项目"],
                      key="km_kinds")
     view = km_all[km_all["类别"].isin(kinds or [])]
-    st.dataframe(view, hide_index=True, column_config=MATTER_CONFIG, key="km_table", height=420, placeholder="—")
-    st.caption(f"共 {len(view)} 项：挂牌督办、领导包案、专案组的在办案件，本周新立的重大案件，以及全部红色预警的线索和"
-               "项目；「本周变化」与上周末比较。")
+    # A province or the whole country has tens of thousands of red clues: the page lists the first MATTERS_SHOWN in
+    # the table's order (new large first, then cases, clues, projects by amount) and the Excel export has them all.
+    st.dataframe(view.head(MATTERS_SHOWN), hide_index=True, column_config=MATTER_CONFIG, key="km_table", height=420,
+                 placeholder="—")
+    shown = "" if len(view) <= MATTERS_SHOWN else f"表中列出前 {MATTERS_SHOWN:,} 项（按上述顺序），全部见导出的 Excel；"
+    st.caption(f"共 {len(view):,} 项：挂牌督办、领导包案、专案组的在办案件，本周新立的重大案件，以及全部红色预警的线索和"
+               f"项目，本周新增重大的在前，其余按案件、线索、项目和金额排序；{shown}「本周变化」与上周末比较。")
 
 
 # --- Charts ----------------------------------------------------------------------------------------

@@ -231,6 +231,39 @@ def test_weekly_summary_counts_by_hand(make_db: Any, use_db: Any) -> None:
         B.weekly_summary(data.ALL, dt.date(2026, 11, 23), AS_OF)
 
 
+def _case(cid: str, opened: str, workers: int, amount: int, supervision: str | None = None,
+          closed: str | None = None) -> dict[str, Any]:
+    return {"案件编号": cid, "所属区县": "410202", "用人单位": f"开封某劳务公司{cid}", "立案日期": opened,
+            "欠薪人数": workers, "欠薪金额（元）": amount, "案件状态": "已结案" if closed else "调解",
+            "督办级别": supervision, "包案领导": "龙亭区副区长 王某某" if supervision else None,
+            "结案日期": closed, "办结时限": "2026-12-15"}
+
+
+def test_key_matters_by_hand(make_db: Any, use_db: Any) -> None:
+    """Which cases and clues are 重点督办事项 in the week of 16–20 Nov, and what changed since Sunday 15 Nov."""
+    use_db(make_db(clues=[
+        _clue(1, "2026-10-29", amount=20000),   # due Thu 12 Nov: 1 working day late on 15 Nov (橙), 6 on 20 Nov (红)
+        _clue(2, "2026-10-20", amount=10000),   # due 3 Nov: already more than 5 working days late on 15 Nov (红)
+        _clue(3, "2026-11-17", workers=40),     # new this week, 40 workers: red and a new large matter
+        _clue(4, "2026-11-18"),                 # new, small, far from due: not a key matter
+    ], cases=[
+        _case("AJ-1", "2026-11-02", 5, 50000, "挂牌督办"),             # escalated, open: listed, no change
+        _case("AJ-2", "2026-11-02", 100, 300000),                      # large but neither new nor escalated
+        _case("AJ-3", "2026-11-17", 40, 300000),                       # new this week and large
+        _case("AJ-4", "2026-11-17", 3, 9000),                          # new but small
+        _case("AJ-5", "2026-11-02", 5, 50000, "挂牌督办", "2026-11-18"),  # escalated but closed by 20 Nov
+    ]))
+    km = data.key_matters(data.ALL, MON, AS_OF)
+    assert km["id"].tolist() == ["AJ-3", "XS0003", "AJ-1", "XS0001", "XS0002"]
+    got = km.set_index("id")
+    assert got["change"].to_dict() == {"AJ-3": "本周新立案", "XS0003": "本周新增", "AJ-1": "无变化",
+                                       "XS0001": "本周升为红色", "XS0002": "仍为红色"}
+    assert got["new_large"].to_dict() == {"AJ-3": True, "XS0003": True, "AJ-1": False, "XS0001": False,
+                                          "XS0002": False}
+    assert (got.at["AJ-3", "level"], got.at["AJ-1", "level"]) == ("重大案件", "挂牌督办")
+    assert got.at["XS0001", "level"].startswith("红色预警：超期 6 个工作日")
+
+
 def test_week_helpers() -> None:
     assert B.monday_of(dt.date(2026, 11, 22)) == MON
     assert B.parse_week("2026-11-19") == MON and B.parse_week("x") is None and B.parse_week(None) is None

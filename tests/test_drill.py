@@ -301,3 +301,92 @@ def test_clue_filters_carry_cases_along_and_clear(drill_db: Path, app_test: Call
     at.button(key="clear_filters").click().run()
     assert not at.exception, at.exception
     assert at.multiselect(key="f_levels").value == [] and kpi(at)["未办结线索"] == 3
+
+
+# --- the SQL counts equal counting the records one by one ------------------------------------------------------
+def count_records(cl: pd.DataFrame, ks: pd.DataFrame, start: dt.date, by: str | None) -> pd.DataFrame:
+    """Oracle: the drill-down counts computed from the records of a level (data.drill_records) in pandas."""
+    from huxin import data
+    from huxin import rules as R
+
+    key = by or "_all"
+    cl, ks = cl.assign(_all=""), ks.assign(_all="")
+    rec = pd.to_datetime(cl["received_date"]).dt.date >= start
+    is_open = cl["is_open"].astype(bool)
+    closed = rec & ~is_open
+    g = pd.DataFrame({
+        "key": cl[key].astype(str), "received": rec, "closed": closed,
+        "closed_on_time": closed & (pd.to_datetime(cl["closed_date"]) <= pd.to_datetime(cl["due_date"])),
+        "open_clues": is_open, "overdue_open": cl["overdue"].astype(bool) & is_open,
+        "red_open": is_open & cl["warning_level"].eq(R.RED),
+        "amount_open": pd.to_numeric(cl["amount"], errors="coerce").fillna(0).where(is_open, 0.0),
+        "workers": pd.to_numeric(cl["workers"], errors="coerce").fillna(0).where(rec, 0)})
+    out = g.groupby("key").sum()
+    k = ks[ks["is_open"].astype(bool)].assign(key=lambda f: f[key].astype(str)).groupby("key").size()
+    out = out.join(k.rename("open_cases"), how="outer").fillna(0)
+    return out[list(data.DRILL_COUNTS)].astype(float)
+
+
+def employers_oracle(cl: pd.DataFrame, ks: pd.DataFrame, start: dt.date) -> pd.DataFrame:
+    cl = cl[pd.to_datetime(cl["received_date"]).dt.date >= start]
+    cl = cl.assign(key=cl["credit_code"].where(cl["credit_code"].notna() & cl["credit_code"].ne(""), cl["employer"]))
+    g = cl.groupby("key").agg(employer=("employer", "first"), clues=("clue_id", "size"),
+                              open_clues=("is_open", "sum"), counties=("county_code", "nunique"),
+                              workers=("workers", "sum"), amount=("amount", "sum"),
+                              names=("employer", lambda s: frozenset(s)))
+    g = g[g["clues"] >= 2].reset_index()
+    black = set(ks.loc[ks["blacklisted"].fillna(False).astype(bool), "employer"])
+    g["blacklisted"] = [bool(black & n) for n in g["names"]]
+    return g.sort_values(["clues", "amount"], ascending=False).drop(columns="names").reset_index(drop=True)
+
+
+FILTER_CASES = {
+    "none": {},
+    "source": {"sources": ("12345热线",)},
+    "status": {"statuses": ("in_progress",)},
+    "red": {"levels": ("红",)},
+    "orange+yellow": {"levels": ("橙", "黄")},
+    "government": {"investment_types": ("government",)},
+    "dates": {"date_from": dt.date(2026, 9, 1), "date_to": dt.date(2026, 10, 31)},
+    "search": {"search": "建筑"},
+    "township": {"townships": ()},   # filled in with two townships of the data and the unset one
+}
+
+
+@pytest.mark.parametrize("fname", list(FILTER_CASES))
+def test_sql_counts_equal_record_counts_at_every_level(city_db: Path, use_db: Callable[[Path], Path],
+                                                       fname: str) -> None:
+    from huxin import data
+
+    use_db(city_db)
+    f = data.Filters(**FILTER_CASES[fname])
+    if fname == "township":
+        some = data.clues(data.ALL, AS_OF, limit=100_000)["township"].dropna().value_counts().index[:2]
+        f = data.Filters(townships=(*some, data.UNSET_TOWNSHIP))
+    start = data.period_start("campaign", AS_OF)
+    everything = data.drill_records(data.ALL, AS_OF, f)
+    county = everything["clues"]["county_code"].mode().iloc[0] if len(everything["clues"]) else "410202"
+    cty = data.ALL.narrowed(county)
+    rec_c = data.drill_records(cty, AS_OF, f)
+    town = rec_c["clues"]["township"].mode().iloc[0] if len(rec_c["clues"]) else data.UNSET_TOWNSHIP
+    rec_t = data.drill_records(cty, AS_OF, f, town)
+    proj = rec_t["clues"]["project_id"].mode().iloc[0] if len(rec_t["clues"]) else ""
+    levels = [(data.ALL, None, None, everything, "county_code"), (cty, None, None, rec_c, "township"),
+              (cty, town, None, rec_t, "project_id"),
+              (cty, town, proj, data.drill_records(cty, AS_OF, f, town, proj), None)]
+    checked = 0
+    for scope, tw, pj, recs, by in levels:
+        for b in {by, None}:
+            mine = data.drill_counts(scope, AS_OF, start, f, b, tw, pj).set_index("key")[list(data.DRILL_COUNTS)]
+            want = count_records(recs["clues"], recs["cases"], start, b)
+            mine = mine.astype(float)[(mine != 0).any(axis=1)].sort_index()
+            want = want[(want != 0).any(axis=1)].sort_index()
+            pd.testing.assert_frame_equal(mine, want, check_names=False, obj=f"{fname} {tw} {pj} by {b}")
+            checked += int(want["received"].sum() + want["open_clues"].sum())
+        emp = data.drill_employers(scope, AS_OF, start, f, tw, pj, top=10_000)
+        want_emp = employers_oracle(recs["clues"], data.cases(scope, AS_OF), start)
+        cols = ["key", "employer", "clues", "open_clues", "counties", "workers", "amount", "blacklisted"]
+        pd.testing.assert_frame_equal(emp[cols].astype({"workers": float, "open_clues": int}),
+                                      want_emp[cols].astype({"workers": float, "open_clues": int}),
+                                      check_dtype=False, obj=f"employers {fname} {tw} {pj}")
+    assert checked > 0

@@ -120,6 +120,102 @@ def test_rank_trend_chart_reverses_rank_axis() -> None:
     assert C.rank_trend_chart(trend, "score").layout.yaxis.autorange is None
 
 
+# --- pure builders at province / national scale -------------------------------------------------------------
+def national_table(n: int = 3000, no_figure: int = 0) -> pd.DataFrame:
+    """n counties ranked 1..n by falling score (no ties); two share the name 朝阳区; the last `no_figure` received
+    nothing (no 办结率)."""
+    rows = []
+    for i in range(n):
+        score = round(95 - 60 * i / n, 1)
+        received = 0 if i >= n - no_figure else 100
+        rows.append({"code": f"C{i:04d}", "name": "朝阳区" if i in (0, n // 2) else f"县{i:04d}", "score": score,
+                     "grade": "A" if score >= 90 else "B" if score >= 75 else "C" if score >= 60 else "D",
+                     "rank": i + 1, "is_last": i == n - 1, "received": received,
+                     "closed": received * (n - i) // n})
+    return table_of(rows)
+
+
+def national_trend(n: int = 3000) -> pd.DataFrame:
+    """Three week ends; at the latest county C{i} ranks i+1, a week earlier the order was reversed."""
+    days = [dt.date(2026, 11, 15), dt.date(2026, 11, 22), dt.date(2026, 11, 29)]
+    rows = []
+    for w, d in enumerate(days):
+        for i in range(n):
+            rank = i + 1 if w != 1 else n - i
+            rows.append({"d": d, "code": f"C{i:04d}", "name": "朝阳区" if i in (0, n // 2) else f"县{i:04d}",
+                         "score": 95 - 60 * (rank - 1) / n, "grade": "B", "rank": rank})
+    return pd.DataFrame(rows)
+
+
+def test_rank_trend_at_scale_draws_top_bottom_and_chosen_counties() -> None:
+    trend = national_trend()
+    fig = C.rank_trend_chart(trend, "rank", highlight="C1234", extra=["C2000", "C0001", "nope"])
+    edge = C.TREND_EDGE
+    # bounded: top and bottom `edge`, the highlighted county, one pick outside them (C0001 is in the top already)
+    assert len(fig.data) == 2 * edge + 2
+    assert len(fig.to_json()) < 100_000                                    # was one trace per county: megabytes
+    names = [tr.name for tr in fig.data]
+    assert names[:edge] == ["朝阳区（C0000）", *[f"县{i:04d}" for i in range(1, edge)]]   # shared name gets its code
+    assert names[-edge:] == [f"县{i:04d}" for i in range(3000 - edge, 3000)]
+    hl = next(tr for tr in fig.data if tr.name == "县1234")
+    assert list(hl.y) == [1235, 3000 - 1234, 1235] and hl.legendgroup == "本县区"
+    assert hl.line.width == max(tr.line.width for tr in fig.data)
+    assert next(tr for tr in fig.data if tr.name == "县2000").legendgroup == "所选区县"
+    assert next(tr for tr in fig.data if tr.name == "县0001").line.width > fig.data[2].line.width  # picked in top 5
+    assert "3,000" in fig.layout.title.subtitle.text and fig.layout.yaxis.autorange == "reversed"
+    sel = C.trend_selection(trend, "C1234", ["C2000", "nope"])
+    assert sel.focused and sel.total == 3000 and sel.picked == ("C2000",) and len(sel.codes) == 2 * edge + 2
+    # the projector: fewer lines, no highlight
+    assert len(C.rank_trend_chart(trend, "score", present=True, edge=3).data) == 6
+    assert len(C.edge_rows(30, edge=20, max_all=10)) == 30                 # ends that overlap: every row, once
+
+
+def test_rank_trend_of_a_city_draws_every_county() -> None:
+    trend = national_trend(9)
+    fig = C.rank_trend_chart(trend, "rank", highlight="C0003", extra=["C0004"])
+    assert len(fig.data) == 9 and fig.layout.title.subtitle.text is None
+    assert not C.trend_selection(trend).focused
+    assert [tr.line.width for tr in fig.data].count(4) == 1                # only the highlighted county is thick
+
+
+def test_county_labels_keep_shared_names_apart() -> None:
+    labels = C.county_labels(["110105", "220104", "410202"], ["朝阳区", "朝阳区", "龙亭区"])
+    assert labels == {"110105": "朝阳区（110105）", "220104": "朝阳区（220104）", "410202": "龙亭区"}
+
+
+def test_score_bars_at_scale_show_best_and_worst_with_a_gap() -> None:
+    t = national_table()
+    fig = C.score_bars(t)
+    edge = C.BAR_EDGE
+    cats = list(fig.layout.xaxis.categoryarray)
+    assert len(cats) == 2 * edge + 1 and cats[edge] == C.GAP
+    assert cats[0] == "朝阳区（C0000）" and cats[-1] == "县2999"
+    bars = [tr for tr in fig.data if tr.type == "bar"]
+    assert sum(len(tr.x) for tr in bars) == 2 * edge
+    last = next(tr for tr in bars if "县2999" in tr.x)
+    assert "末位" in last.text[list(last.x).index("县2999")]
+    assert any(f"中间 {3000 - 2 * edge:,} 个" in a.text for a in fig.layout.annotations)
+    assert "3,000" in fig.layout.title.subtitle.text
+    assert len(fig.to_json()) < 60_000
+    # a city keeps every bar, no gap
+    city = C.score_bars(national_table(9))
+    assert C.GAP not in list(city.layout.xaxis.categoryarray) and len(city.layout.xaxis.categoryarray) == 9
+    assert city.layout.title.subtitle.text is None
+
+
+def test_indicator_bars_at_scale_leave_out_counties_without_a_figure() -> None:
+    t = national_table(no_figure=100)
+    fig = C.indicator_bars(t, "closure_rate", target=0.98)
+    edge = C.BAR_EDGE
+    x = list(fig.data[0].x)
+    assert len(x) == 2 * edge and "—" not in list(fig.data[0].text)       # no "no figure" bars among the worst
+    assert x[0] == "朝阳区（C0000）" and x[-1] == "县2899"                  # best and worst of those with a figure
+    city = next(s for s in fig.layout.shapes if s.line.dash == "dash")
+    assert city.y0 == pytest.approx(C.city_value(t, "closure_rate"))      # the city line is over every county
+    assert "100 个无数据" in fig.layout.title.subtitle.text
+    assert list(fig.layout.xaxis.categoryarray)[edge] == C.GAP
+
+
 def test_clue_timeline_overdue_segment() -> None:
     fig = C.clue_timeline({"received_date": pd.Timestamp("2026-11-02"), "due_date": pd.Timestamp("2026-11-16"),
                            "closed_date": pd.NaT}, AS_OF)
@@ -251,3 +347,44 @@ def test_present_mode_has_no_widgets(rank_db: Path, app_test: Callable[..., Any]
     assert len(league(at)) == 9
     assert not [b for b in at.button if b.key in ("rk_drill_go",)]
     assert "rk_sort" not in [s.key for s in at.selectbox]
+
+
+def test_page_at_scale_keeps_full_table_and_bounds_charts(rank_db: Path, app_test: Callable[..., Any],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the limits lowered below nine counties the city behaves as a province would: full table, bounded
+    charts, the trend's county picker, the 得分明细 of one county on the page and of every county in Excel."""
+    import json
+
+    from huxin import ui
+
+    for name, value in (("BAR_MAX_ALL", 4), ("BAR_EDGE", 2), ("TREND_MAX_ALL", 4), ("TREND_EDGE", 2)):
+        monkeypatch.setattr(C, name, value)
+    exported: dict[str, Any] = {}
+    monkeypatch.setattr(ui, "download_table", lambda *a, **k: exported.update(k))
+    at = app_test(rank_db, "ranking")
+    assert not at.exception, at.exception
+    assert len(league(at)) == 9                                            # the table lists every county
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    score, indicator, trend = specs
+    assert len(score["layout"]["xaxis"]["categoryarray"]) == 2 * 2 + 1     # 2 best, the gap, 2 worst
+    # 办结率: only 龙亭区 and 顺河回族区 received clues; the seven others have no figure and are left out, said so
+    assert sorted(indicator["data"][0]["x"]) == ["顺河回族区", "龙亭区"]
+    assert "7 个无数据" in indicator["layout"]["title"]["subtitle"]["text"]
+    assert len(trend["data"]) == 4 and "共 9 个区县" in trend["layout"]["title"]["subtitle"]["text"]
+    detail = next(d.value for d in at.dataframe if "得分项" in d.value.columns)
+    assert len(detail) == 7 and set(detail["区县"]) == {"龙亭区"}          # the last place by default
+    assert len(exported["sheets"]["得分明细"]) == 7 * 9                    # every county in the Excel export
+    at.selectbox(key="rk_detail_pick").set_value("410203").run()
+    assert set(next(d.value for d in at.dataframe if "得分项" in d.value.columns)["区县"]) == {"顺河回族区"}
+    middle = [c for c in league(at)["区县代码"] if c not in ("410202", "410203")][3]
+    at.multiselect(key="rk_trend_pick").set_value([middle]).run()
+    assert not at.exception, at.exception
+    trend = json.loads(at.get("plotly_chart")[-1].proto.spec)
+    assert len(trend["data"]) == 5 and trend["data"][2]["legendgroup"] == "所选区县"
+    # the projector at scale: bounded charts too (top and bottom three in the trend)
+    present = app_test(rank_db, "ranking", query={"mode": "present"})
+    assert not present.exception, present.exception
+    score_p, trend_p, indicator_p = (json.loads(c.proto.spec) for c in present.get("plotly_chart"))
+    assert len(score_p["layout"]["xaxis"]["categoryarray"]) == 2 * 2 + 1
+    assert len(trend_p["data"]) == 6
+    assert sorted(indicator_p["data"][0]["x"]) == ["顺河回族区", "龙亭区"]
