@@ -156,6 +156,7 @@ def _profile(scale: str, page: str, as_of: dt.date, warm: bool = False) -> None:
     out = BENCH_DIR / "profiles" / f"{scale}-{page}-{'warm' if warm else 'cold'}.html"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(prof.output_html(), encoding="utf-8")
+    out.with_suffix(".txt").write_text(prof.output_text(unicode=True, show_all=False), encoding="utf-8")
     print(prof.output_text(unicode=True, color=False, show_all=False))
     print(f"{'warm' if warm else 'cold'} run {secs:.2f} s (CPU {cpu:.2f} s) {problems or ''}; HTML profile: {out}")
 

@@ -183,6 +183,13 @@ def county_rows(summary: dict[str, Any]) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+# Page sizes at province / national scale (thousands of counties, tens of thousands of red clues): the weekly page
+# shows the first MATTERS_SHOWN key matters and, on the projector, the first and last PRESENT_ENDS counties; above
+# TABLE_MAX_COLOURED counties the county table is not coloured cell by cell. Exports always have every row.
+MATTERS_SHOWN = 500
+PRESENT_ENDS = 10
+TABLE_MAX_COLOURED = 40
+
 MATTER_COLUMNS = ["类别", "编号", "区县", "名称", "督办级别/预警", "包案领导", "责任单位", "金额（万元）", "涉及人数",
                   "办结时限", "剩余工作日", "阶段", "本周变化", "本周新增重大"]
 

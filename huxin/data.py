@@ -392,19 +392,19 @@ def clearing(scope: Scope, as_of: dt.date) -> dict[str, Any]:
     rules = load_rules()
     cal = work_calendar()
     camp = campaign_for(as_of, rules)
-    series = stock_series(scope, min(camp.start, as_of), as_of)
-    tot = series[series["county_code"] == ""].set_index("d")
     win = cal.workdays_back(as_of, rules.pace_window_workdays)
+    first = min(camp.start, as_of)
+    # one series from the earlier of the campaign start and the pace window's start (early in a campaign the window
+    # reaches back before it); the burn-down shows it from the campaign start
+    full = stock_series(scope, min(first, win), as_of)
+    series = full[full["d"] >= first].reset_index(drop=True) if win < first else full
+    tot = full[full["county_code"] == ""].set_index("d")
 
     def at(col: str, d: dt.date) -> int:
-        return int(tot[col].get(d, 0)) if d in tot.index else 0
+        return int(tot[col].get(d, 0)) if d in tot.index and d >= first else 0
 
     def stock_on(col: str, d: dt.date) -> int | None:
-        if d in tot.index:
-            return int(tot[col][d])
-        s2 = stock_series(scope, min(d, camp.start), as_of)
-        t2 = s2[s2["county_code"] == ""].set_index("d")
-        return int(t2[col].get(d, 0))
+        return int(tot[col].get(d, 0))
 
     now = at("open_stock", as_of)
     proj = R.projection(now, stock_on("open_stock", win), rules.pace_window_workdays, as_of, camp.deadline, cal,
@@ -924,6 +924,17 @@ def drill_open_clues(scope: Scope, as_of: dt.date, filters: Filters = NO_FILTERS
     if filters.levels:
         df = df[df["warning_level"].isin(filters.levels)]
     return df.reset_index(drop=True)
+
+
+@cached
+def open_clue_items(scope: Scope, as_of: dt.date) -> pd.DataFrame:
+    """The open clues of scope with what a list of open items shows — clue_id, county_name, employer,
+    received_date, amount, workers, warning_level — and no personal data (so nothing to mask): at national scale
+    the full records (clues()) of 150,000 open clues cost seconds more."""
+    df = drill_open_clues(scope, as_of)
+    names = dict(zip(regions(ALL)["code"], regions(ALL)["name"], strict=True))
+    return df.assign(county_name=df["county_code"].map(names))[
+        ["clue_id", "county_code", "county_name", "employer", "received_date", "amount", "workers", "warning_level"]]
 
 
 def _drill_query(name: str, scope: Scope, as_of: dt.date, start: dt.date, filters: Filters, by: str | None,

@@ -197,7 +197,7 @@ if not present:
 
 # --- What must move: oldest and largest open items ---------------------------------------------
 st.subheader("重点推动事项：最久未结 / 金额最大")
-items = C.oldest_items(data.clues(ctx.scope, as_of, open_only=True, limit=10_000_000),
+items = C.oldest_items(data.open_clue_items(ctx.scope, as_of),
                        data.cases(ctx.scope, as_of, open_only=True), as_of)
 item_cfg = {
     "kind": st.column_config.TextColumn("类型"),

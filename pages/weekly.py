@@ -180,18 +180,32 @@ def county_section() -> None:
     if table_rows.empty:
         st.info("没有县区数据。")
         return
+    big = len(table_rows) > B.TABLE_MAX_COLOURED
     if present:
-        # the projector version: fewer columns, 末位 written into the name, no wrapping
+        # the projector version: fewer columns, 末位 written into the name, no wrapping; a province or the country
+        # shows its first and last few counties (who leads, who is late) — the page has them all
         slim = table_rows.assign(区县=[md_literal(n) + ("（末位）" if m == "末位" else "") for n, m in
                                       zip(table_rows["区县"], table_rows["备注"], strict=True)])
+        if big:
+            slim = pd.concat([slim.head(B.PRESENT_ENDS), slim.tail(B.PRESENT_ENDS)])
         with st.container(key="present_county"):  # the key gives the CSS class that keeps its rows on one line
             st.table(county_styler(slim, drop=("按期办结率", "备注")))
+        if big:
+            st.caption(f"共 {len(table_rows):,} 个县区，表中为排名前 {B.PRESENT_ENDS} 位和后 {B.PRESENT_ENDS} 位。")
     else:
-        st.dataframe(county_styler(table_rows), hide_index=True, key="county_table", placeholder="—",
-                     height=35 * (len(table_rows) + 1) + 3,  # every county visible, no scrolling
-                     column_config={"排名": st.column_config.NumberColumn(width="small"),
-                                    "得分": st.column_config.NumberColumn(format="%.1f"),
-                                    "备注": st.column_config.TextColumn(help="末位：本周得分最低")})
+        config = {"排名": st.column_config.NumberColumn(width="small"),
+                  "得分": st.column_config.NumberColumn(format="%.1f"),
+                  "备注": st.column_config.TextColumn(help="末位：本周得分最低")}
+        if big:
+            # colouring thousands of rows cell by cell (Styler) costs seconds per run: plain values, scrolling
+            plain = table_rows.drop(columns=["名次变化数"]).assign(
+                办结率=table_rows["办结率"].map(_rate), 按期办结率=table_rows["按期办结率"].map(_rate))
+            st.dataframe(plain, hide_index=True, key="county_table", placeholder="—", height=35 * 21 + 3,
+                         column_config=config)
+        else:
+            st.dataframe(county_styler(table_rows), hide_index=True, key="county_table", placeholder="—",
+                         height=35 * (len(table_rows) + 1) + 3,  # every county visible, no scrolling
+                         column_config=config)
         last = table_rows[table_rows["备注"] == "末位"]["区县"].tolist()
         st.caption("得分：考核口径满分 100 分（办结率 30、按期办结率 20、超期未办结 15、存量清零进度 15、制度落实率 10、"
                    "重复反映率 10）；名次变化与上周对比，↑ 上升、↓ 下降。"
@@ -210,9 +224,6 @@ MATTER_CONFIG = {
     "名称": st.column_config.TextColumn(width="medium"),
     "督办级别/预警": st.column_config.TextColumn(width="medium"),
 }
-
-
-MATTERS_SHOWN = 500
 
 
 def matters_section() -> None:
@@ -243,19 +254,19 @@ def matters_section() -> None:
     c[4].metric("红色预警项目", f"{counts['red_projects']}")
     new_large = km_all[km_all["本周新增重大"] == "是"]
     if not new_large.empty:
-        more = f"，表中列出前 {MATTERS_SHOWN:,} 项，全部见导出的 Excel" if len(new_large) > MATTERS_SHOWN else ""
+        more = f"，表中列出前 {B.MATTERS_SHOWN:,} 项，全部见导出的 Excel" if len(new_large) > B.MATTERS_SHOWN else ""
         st.markdown(f"**本周新增重大事项**（{large}；共 {len(new_large):,} 项{more}）")
-        st.dataframe(new_large.drop(columns=["本周新增重大"]).head(MATTERS_SHOWN), hide_index=True,
+        st.dataframe(new_large.drop(columns=["本周新增重大"]).head(B.MATTERS_SHOWN), hide_index=True,
                      column_config=MATTER_CONFIG, placeholder="—",
-                     key="km_new_table", height=min(35 * (min(len(new_large), MATTERS_SHOWN) + 1) + 3, 420))
+                     key="km_new_table", height=min(35 * (min(len(new_large), B.MATTERS_SHOWN) + 1) + 3, 420))
     kinds = st.pills("类别", ["案件", "线索", "项目"], selection_mode="multi", default=["案件", "线索", "项目"],
                      key="km_kinds")
     view = km_all[km_all["类别"].isin(kinds or [])]
-    # A province or the whole country has tens of thousands of red clues: the page lists the first MATTERS_SHOWN in
-    # the table's order (new large first, then cases, clues, projects by amount) and the Excel export has them all.
-    st.dataframe(view.head(MATTERS_SHOWN), hide_index=True, column_config=MATTER_CONFIG, key="km_table", height=420,
-                 placeholder="—")
-    shown = "" if len(view) <= MATTERS_SHOWN else f"表中列出前 {MATTERS_SHOWN:,} 项（按上述顺序），全部见导出的 Excel；"
+    # A province or the whole country has tens of thousands of red clues: the page lists the first B.MATTERS_SHOWN
+    # in the table's order (new large first, then cases, clues, projects by amount) and the Excel export has them all.
+    st.dataframe(view.head(B.MATTERS_SHOWN), hide_index=True, column_config=MATTER_CONFIG, key="km_table",
+                 height=420, placeholder="—")
+    shown = "" if len(view) <= B.MATTERS_SHOWN else f"表中列出前 {B.MATTERS_SHOWN:,} 项（按上述顺序），全部见导出的 Excel；"
     st.caption(f"共 {len(view):,} 项：挂牌督办、领导包案、专案组的在办案件，本周新立的重大案件，以及全部红色预警的线索和"
                f"项目，本周新增重大的在前，其余按案件、线索、项目和金额排序；{shown}「本周变化」与上周末比较。")
 

@@ -115,6 +115,31 @@ def test_present_mode_hides_the_widgets(city: Path, app_test: Any) -> None:
     assert "display: none" in "".join(m.value for m in main.markdown if "<style>" in m.value)
 
 
+def test_page_at_scale_bounds_what_it_sends(city: Path, app_test: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the limits lowered below the nine counties the city behaves as a province would: the county table keeps
+    every county (uncoloured, scrolling), the projector shows the first and last few, key matters the first few."""
+    monkeypatch.setattr(B, "TABLE_MAX_COLOURED", 4)
+    monkeypatch.setattr(B, "PRESENT_ENDS", 2)
+    monkeypatch.setattr(B, "MATTERS_SHOWN", 3)
+    s = B.weekly_summary(data.ALL, MON, AS_OF)
+    total = B.matter_counts(s)["total"]
+    assert total > 3
+    at = app_test(city, page="weekly", query={"week": "2026-11-16"})
+    assert not at.exception, at.exception
+    county = at.main.dataframe[0].value
+    assert isinstance(county, pd.DataFrame) and len(county) == 9     # every county; a plain frame, not a Styler
+    assert county["办结率"].map(lambda v: v == "—" or v.endswith("%")).all()
+    km = at.main.dataframe[-1].value
+    assert km["编号"].tolist() == B.key_matter_rows(s)["编号"].head(3).tolist()
+    assert any(f"共 {total:,} 项" in c.value and "表中列出前 3 项" in c.value for c in at.main.caption)
+    present = app_test(city, page="weekly", query={"mode": "present", "week": "2026-11-16"})
+    assert not present.exception, present.exception
+    shown = present.main.table[0].value
+    names = data.county_table(data.ALL, AS_OF, MON)["name"].tolist()
+    assert [n.replace("（末位）", "") for n in shown["区县"]] == names[:2] + names[-2:]
+    assert any("共 9 个县区，表中为排名前 2 位和后 2 位" in c.value for c in present.main.caption)
+
+
 def test_county_user_sees_own_totals(city: Path, app_test: Any) -> None:
     at = app_test(city, page="weekly", role="county_user", county="410225", query={"week": "2026-11-16"})
     assert not at.exception

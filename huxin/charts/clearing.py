@@ -210,7 +210,7 @@ def county_clearing_frame(table: pd.DataFrame, series: pd.DataFrame, start: dt.d
 def oldest_items(clues: pd.DataFrame, cases: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     """Open clues and cases in one frame with owners, days open and outstanding amount (for 「最久未结 / 金额最大」).
 
-    clues / cases: huxin.data.clues(open_only=True) / huxin.data.cases(open_only=True).
+    clues / cases: huxin.data.open_clue_items (or clues(open_only=True)) / huxin.data.cases(open_only=True).
     Owners: a case has its 包案领导 and 责任单位; a clue has none in the ledger, so its 属地 (county) is named (also
     for a case without a 责任单位). A clue with an open case is listed once, as the case: the case is what is pushed,
     and listing both would count its amount twice.
