@@ -374,7 +374,6 @@ def process_table(t: RawTable, county: P.CountyResolver, today: dt.date, issues:
     label_of = {cm.column: cm.header for cm in t.columns}
     raw_headers = {cm.index: cm.header for cm in t.columns}
     key = LEDGER_KEY[t.kind]
-    mapped_idx = [cm.index for cm in t.columns]
     out: list[pd.DataFrame] = []
     for chunk in t.chunks:
         if chunk.empty:
@@ -397,21 +396,22 @@ def process_table(t: RawTable, county: P.CountyResolver, today: dt.date, issues:
         reject = pd.Series(False, index=chunk.index)
         reasons: dict[Any, tuple[str, str, Any]] = {}  # first error per rejected row: (column, reason, value)
 
+        # fail / warn close over this chunk's variables on purpose: they are only called within this iteration
         def fail(mask: pd.Series, column: str, reason: str | pd.Series, values: pd.Series | None = None) -> None:
             nonlocal reject
             mask = mask.astype("boolean").fillna(False).astype(bool)
             new = mask & ~reject
-            for idx in chunk.index[new.to_numpy()]:
+            for idx in chunk.index[new.to_numpy()]:  # noqa: B023
                 r = reason if isinstance(reason, str) else reason.loc[idx]
                 v = None if values is None else values.loc[idx]
-                reasons[idx] = (column, r, v)
+                reasons[idx] = (column, r, v)  # noqa: B023
             reject = reject | mask
 
         def warn(mask: pd.Series, column: str, reason: str | pd.Series, values: pd.Series) -> None:
-            mask = mask.astype("boolean").fillna(False).astype(bool).reindex(chunk.index, fill_value=False)
-            for idx in chunk.index[(mask & ~reject).to_numpy()]:
+            mask = mask.astype("boolean").fillna(False).astype(bool).reindex(chunk.index, fill_value=False)  # noqa: B023
+            for idx in chunk.index[(mask & ~reject).to_numpy()]:  # noqa: B023
                 r = reason if isinstance(reason, str) else reason.loc[idx]
-                issues.add(t.file, t.sheet, chunk.at[idx, "_row"], label_of.get(column, column), values.loc[idx],
+                issues.add(t.file, t.sheet, chunk.at[idx, "_row"], label_of.get(column, column), values.loc[idx],  # noqa: B023
                            "warning", r, None)
                 rep.warnings += 1
 
@@ -788,9 +788,8 @@ def init_database(db_path: Path, scope_code: str, replace: bool = False) -> int:
     """A new, empty database for a city, a province or 'all' (the whole country). Returns the county count."""
     from etl.regions import scope_name, write_regions
 
-    if db_path.exists():
-        if not replace:
-            raise LoadError(f"数据库 {db_path} 已存在；如需重建请加 --force（原有数据会被清空）。")
+    if db_path.exists() and not replace:
+        raise LoadError(f"数据库 {db_path} 已存在；如需重建请加 --force（原有数据会被清空）。")
     tmp_target = db_path
     with db.writer(tmp_target) as con:
         for t in ("clues", "projects", "cases", "clues_history", "projects_history", "cases_history",

@@ -222,7 +222,7 @@ def read_excel(path: Path, kind: str | None, sha: str) -> list[RawTable]:
             wb = calamine.CalamineWorkbook.from_filelike(io.BytesIO(fh.read()))
     except calamine.PasswordError:
         raise LoadError(f"{name}：文件受密码保护，无法读取。请在 Excel 中取消密码后另存为再导入。") from None
-    except Exception as e:  # calamine raises several error types for broken files
+    except Exception as e:  # noqa: BLE001 — calamine raises several error types for broken files
         if fmt == "ole" and _is_encrypted_ooxml(path):
             raise LoadError(f"{name}：文件受密码保护，无法读取。请在 Excel 中取消密码后另存为再导入。") from None
         if fmt == "ole":
@@ -236,7 +236,7 @@ def read_excel(path: Path, kind: str | None, sha: str) -> list[RawTable]:
         try:
             sheet = wb.get_sheet_by_name(meta.name)
             rows = sheet.to_python(skip_empty_area=False)
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 — any failure reading a sheet becomes the Chinese message below
             raise LoadError(f"{name}（工作表“{meta.name}”）：无法读取（{type(e).__name__}），文件可能已损坏。") from None
         hi = find_header(rows)
         if hi is None:

@@ -185,7 +185,7 @@ def _in_streamlit() -> bool:
     try:
         from streamlit.runtime import exists
         return exists()
-    except Exception:
+    except Exception:  # noqa: BLE001 — no Streamlit runtime (CLI, tests) whatever the reason
         return False
 
 

@@ -66,7 +66,7 @@ def test_loads_while_sessions_render(city_db: Path, browser: Any, tmp_path: Path
                     time.sleep(kill_plan[n] * rng.uniform(0.5, 1.5))
                     if proc.poll() is None:
                         os.killpg(proc.pid, signal.SIGKILL)
-                out, err = proc.communicate(timeout=300)
+                _, err = proc.communicate(timeout=300)
                 if proc.returncode == 0:
                     completed.append(n)
                 elif proc.returncode != -signal.SIGKILL:
