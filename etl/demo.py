@@ -26,14 +26,24 @@ What the data shows (for the dashboard's pages):
 
 * clues over the 365 days up to ``as_of``: peak in December-January and the weeks before the Spring
   Festival, a dip in the holiday week, a year-end rush, fewer on weekends and statutory holidays,
-  a new rise from 15 November (winter campaign); none after ``as_of``;
-* ~60 % construction clues linked to a project of the same county; sources weighted towards the
-  national platform (~45 %) and 12345 (~30 %); long-tailed workers and amounts;
+  a new rise in the first week of the winter campaign (its start comes from ``config/rules.toml``
+  through ``huxin.workdays.campaign_for``: 15 November by default); none after ``as_of``;
+* ~60 % construction clues, 70 % of them linked to a project of the same county; sources weighted
+  towards the national platform (~45 %) and 12345 (~30 %); long-tailed workers and amounts;
 * most clues closed within 2-15 working days, recent ones still 签收/办理中, a few old ones stuck
   (overdue), ~1 % 退回; a few lagging counties (slower, more overdue, more clues, weaker project
-  safeguards) and exemplary ones (listed in the manifest);
+  safeguards) and exemplary ones (listed in the manifest); the other counties spread evenly from good
+  to mediocre (closing speed, share of slow and stuck clues, project safeguards, campaign effort);
+* the winter campaign (``_Effort``): each county mobilises (good ones about a week before the official
+  start, mediocre ones later, lagging ones a few days after it) and then works faster, more so as the
+  deadline nears: what is left of every open clue and case shrinks and stuck clues get cleared. So the
+  open stock of most counties falls after the campaign start while the lagging ones keep piling up. A
+  week into the campaign (2026-11-20, seed 7, city scale) the league table shows counties on pace (蓝),
+  on pace with a few overdue clues (黄/橙), at risk (有风险, 橙) and the two lagging ones behind (滞后,
+  红); the city's open stock has started to fall but is still above the ideal line (tests/test_demo.py);
 * repeat-offender employers complained about in several counties, problem projects with many clues;
-* cases: ~60 % from a clue (same county, employer and project; 立案日期 ≥ 反映时间), stages, payments,
+* cases: ~60 % from a verified (属实) clue (same county, employer and project; 立案日期 1-15 working days
+  after 反映时间, never after ``as_of``), stages, payments,
   escalation (挂牌督办 ~5 %, 领导包案 ~2 %, 专案组 ~1 %), police referral and blacklist flags.
 
 Personal data (反映人, 联系电话, 身份证号) is fake but well-formed: names from surname and given-name
@@ -74,7 +84,8 @@ The manifest gives, per file: ledger, format, encoding, title_rows, header_row, 
 summary rows excluded, bad rows included), blank_rows, summary_rows, bad_rows (with ids and reasons),
 expected_loaded (= data_rows - bad_rows) and, for the 12345 file, valid_workers / valid_amount (sums
 over the 57 valid rows, 1.2万 read as 12,000). It also lists the lagging / exemplary counties, the
-repeat offenders, problem projects and the years the working-day calendar approximated by weekends.
+repeat offenders, problem projects, the campaign of ``as_of``, a profile per county (quality, closing
+speed, campaign effort, mobilisation day) and the years the working-day calendar approximated by weekends.
 """
 from __future__ import annotations
 
@@ -94,6 +105,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from huxin.config import load_rules
 from huxin.vocab import (
     CASE_HEADERS,
     CASE_STAGES,
@@ -109,6 +121,7 @@ from huxin.vocab import (
     VERDICTS,
     WAGE_DEPOSIT,
 )
+from huxin.workdays import Campaign, campaign_for
 
 __all__ = [
     "SCALES",
@@ -218,6 +231,7 @@ _GIVEN = ("伟", "强", "磊", "军", "勇", "杰", "涛", "明", "超", "刚", 
           "文", "德", "春", "金", "成", "福", "喜", "长", "保", "全", "芳", "娟", "敏", "静", "丽", "艳", "霞", "丹",
           "玲", "燕", "萍", "宏", "瑞", "庆", "良", "岩")
 _GIVEN_PAIRS = ("建军", "建国", "秀英", "桂英", "玉兰", "秀兰", "红梅", "志强", "海涛", "国庆", "春生", "保国")
+_LINKED_P = 0.7          # share of construction clues about a project in the project ledger (the rest: small jobs)
 _SOURCE_P = np.array([0.45, 0.30, 0.07, 0.05, 0.07, 0.03, 0.03])
 _VERDICT_P_CONSTR = np.array([0.52, 0.07, 0.12, 0.08, 0.10, 0.08, 0.03])
 _VERDICT_P_OTHER = np.array([0.52, 0.06, 0.01, 0.20, 0.10, 0.08, 0.03])
@@ -279,6 +293,11 @@ def _split_total(total: int, weights: np.ndarray) -> np.ndarray:
     if rest > 0:
         out[np.argsort(-(raw - out), kind="stable")[:rest]] += 1
     return out
+
+
+def _gerp(lo: float, hi: float, q: np.ndarray) -> np.ndarray:
+    """Geometric interpolation: lo at q = 0, hi at q = 1."""
+    return lo * (hi / lo) ** np.asarray(q, dtype=float)
 
 
 def _group_rank(group: np.ndarray) -> np.ndarray:
@@ -353,6 +372,77 @@ def _townships(code: str, name: str) -> list[str]:
 
 
 # --- working-day calendar ------------------------------------------------------------------
+def _campaigns(start: dt.date, n_days: int) -> list[Campaign]:
+    """The winter campaigns (huxin.workdays.campaign_for with the rules in config/rules.toml) that overlap the
+    n_days from start, oldest first."""
+    rules = load_rules()
+    end = start + dt.timedelta(days=n_days - 1)
+    out = {}
+    for y in range(start.year - 1, end.year + 1):
+        c = campaign_for(dt.date(y, 3, 1), rules)          # the campaign that starts in year y (or the fixed one)
+        if c.start <= end and c.deadline >= start:
+            out[c.start] = c
+    return [out[k] for k in sorted(out)]
+
+
+# Campaign intensity: a county ramps up over _RAMP_DAYS from its mobilisation day (the official start minus its lead),
+# then pushes harder as the deadline nears (up to 1 + _PUSH at the deadline); after the deadline, back to normal.
+_RAMP_DAYS = 15
+_PUSH = 1.0
+
+
+def _first_reaching(cum: np.ndarray, row: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Per element: the first day index t with cum[row, t] >= target (the last day index when never reached).
+
+    cum is (rows, days) and non-decreasing along each row; vectorised by offsetting each row into one sorted array.
+    """
+    rows, days = cum.shape
+    big = float(np.abs(cum).max()) * 2 + np.abs(target).max(initial=0.0) + 10.0
+    flat = (cum + np.arange(rows)[:, None] * big).ravel()
+    idx = np.searchsorted(flat, target + row * big - 1e-7, side="left") - row * days
+    return np.clip(idx, 0, days - 1)
+
+
+class _Effort:
+    """Cumulative working effort per county of a chunk (rows = counties c_lo..c_hi-1), by calendar day index.
+
+    A clue needing ``lag`` working days of normal effort closes on the first day its county's cumulative effort has
+    grown by ``lag``: outside a campaign one unit per working day, during it 1 + camp_a x intensity, so the campaign
+    shortens what is left of every open clue (and of every open case, per calendar day with case_a). A stuck clue
+    is only cleared by the campaign: after an exponential number of full-intensity working days (backlog_tau).
+    """
+
+    def __init__(self, ctx: _Context, c_lo: int, c_hi: int):
+        cal = ctx.cal
+        n_days = len(cal.dates)
+        day = np.arange(n_days)[None, :]
+        sel = slice(c_lo, c_hi)
+        g = np.zeros((c_hi - c_lo, n_days))
+        for camp in cal.campaigns:
+            s = (camp.start - cal.start).days
+            e = (camp.deadline - cal.start).days
+            ramp = np.clip((day - (s - ctx.lead[sel, None]) + 1) / _RAMP_DAYS, 0.0, 1.0)
+            push = 1.0 + _PUSH * np.clip((day - s) / max(e - s, 1), 0.0, 1.0)
+            g = g + np.where(day <= e, ramp * push, 0.0)
+        wd = cal.workday[None, :].astype(float)
+        self.c_lo = c_lo
+        self.clue = np.cumsum(wd * (1.0 + ctx.camp_a[sel, None] * g), axis=1)
+        self.backlog = np.cumsum(wd * g, axis=1)
+        self.case = np.cumsum(1.0 + ctx.case_a[sel, None] * g, axis=1)
+
+    def close_clues(self, county: np.ndarray, day: np.ndarray, lag: np.ndarray) -> np.ndarray:
+        r = county - self.c_lo
+        return _first_reaching(self.clue, r, self.clue[r, day] + lag)
+
+    def clear_backlog(self, county: np.ndarray, day: np.ndarray, effort: np.ndarray) -> np.ndarray:
+        r = county - self.c_lo
+        return _first_reaching(self.backlog, r, self.backlog[r, day] + effort)
+
+    def close_cases(self, county: np.ndarray, day: np.ndarray, lag: np.ndarray) -> np.ndarray:
+        r = county - self.c_lo
+        return _first_reaching(self.case, r, self.case[r, day] + lag)
+
+
 class _Calendar:
     """Day indices relative to ``start``; working days from chinese_calendar where it covers the year."""
 
@@ -382,6 +472,7 @@ class _Calendar:
             except (NotImplementedError, ValueError):
                 self.weekends_only_years.add(d.year)
         self.cum = np.cumsum(self.workday)
+        self.campaigns = _campaigns(self.start, n)
 
     def add_workdays(self, day: np.ndarray, n: np.ndarray) -> np.ndarray:
         """The n-th working day after ``day`` (n ≥ 1)."""
@@ -407,10 +498,12 @@ class _Calendar:
             sf = _spring_festival(y)
             s = np.datetime64(sf, "D").astype(np.int64)
             k = s - d                                            # days before the Spring Festival
-            w = w + np.where((k > 0) & (k <= 120), 2.6 * np.exp(-(((k - 35) / 38.0) ** 2)), 0.0)
-            camp = np.datetime64(dt.date(sf.year - 1, 11, 15), "D").astype(np.int64)
-            w = w + np.where((d >= camp) & (k > 1), 0.45, 0.0)  # winter campaign
+            w = w + np.where((k > 0) & (k <= 120), 2.0 * np.exp(-(((k - 32) / 32.0) ** 2)), 0.0)
             w = np.where((k >= -6) & (k <= 1), w * 0.25, w)     # holiday week
+        for camp in self.campaigns:      # winter campaign: more complaints come in as the word spreads (a week)
+            k = np.datetime64(camp.festival, "D").astype(np.int64) - d
+            since = d - np.datetime64(camp.start, "D").astype(np.int64)
+            w = w + np.where((since >= 0) & (k > 1), 0.3 * np.minimum((since + 1) / 7.0, 1.0), 0.0)
         w = w + 0.5 * ((months == 12) & (dom >= 20))            # year-end 两清零 rush
         wd = self.weekday[days]
         w = w * np.where(wd == 5, 0.5, np.where(wd == 6, 0.4, 1.0))
@@ -628,11 +721,34 @@ class _Context:
         self.exemplary = np.zeros(self.n, bool)
         self.exemplary[perm[n_lag:n_lag + n_ex]] = True
         base = rng.lognormal(0.0, 0.15, self.n)
-        self.lag_mult = np.where(self.lagging, 2.1, np.where(self.exemplary, 0.55, base))
-        self.stuck_p = np.where(self.lagging, 0.06, np.where(self.exemplary, 0.0005,
-                                                              0.005 * rng.lognormal(0, 0.4, self.n)))
-        self.miss_mult = np.where(self.lagging, 3.0, np.where(self.exemplary, 0.25, rng.lognormal(0, 0.25, self.n)))
+        stuck_noise = rng.lognormal(0, 0.4, self.n)
+        miss_noise = rng.lognormal(0, 0.25, self.n)
         self.case_mult = np.where(self.lagging, 1.9, np.where(self.exemplary, 0.6, rng.lognormal(0, 0.15, self.n)))
+        # Performance of the other counties, spread evenly from good (q = 0) to mediocre (q = 1) in the random order
+        # of perm, so that every seed and scale shows a spread of offices (closing speed, staffing, how hard they
+        # push in the winter campaign) rather than nine look-alikes. Calibrated on the city scale a week into the
+        # campaign: the good ones on pace, the mediocre ones on the edge, the lagging ones still piling up
+        # (tests/test_demo.py: test_winter_campaign_burn_down, test_league_table_spread).
+        normal = perm[n_lag + n_ex:]
+        q = np.zeros(self.n)
+        q[normal] = (np.arange(len(normal)) + 0.5) / max(len(normal), 1)
+        self.quality = np.where(self.lagging, 1.0, np.where(self.exemplary, 0.0, q))
+        self.lag_mult = np.where(self.lagging, 1.5, np.where(self.exemplary, 0.55, _gerp(0.75, 1.2, q) * base ** 0.5))
+        self.stuck_p = np.where(self.lagging, 0.04, np.where(self.exemplary, 0.0005,
+                                                              _gerp(0.0015, 0.008, q) * stuck_noise ** 0.5))
+        # missing wage-payment safeguards on projects (better-run offices enforce them better)
+        self.miss_mult = np.where(self.lagging, 3.0, np.where(self.exemplary, 0.25,
+                                                                _gerp(0.6, 1.6, q) * miss_noise ** 0.5))
+        # share of clues that take three times as long (disputes, unreachable employers)
+        self.slow_p = np.where(self.lagging, 0.06, np.where(self.exemplary, 0.006, 0.012 + 0.028 * q))
+        # Winter campaign (see _Effort): extra working effort per working day on clues (camp_a) and cases
+        # (case_a) at full campaign intensity, the mean number of full-intensity working days it takes to clear a
+        # stuck clue (backlog_tau), and how many days before the official start the county mobilises (lead;
+        # negative: it starts late).
+        self.camp_a = np.where(self.lagging, 1.5, np.where(self.exemplary, 8.0, 5.0 - 3.1 * q))
+        self.case_a = np.where(self.lagging, 0.6, np.where(self.exemplary, 2.5, 2.0 - 0.8 * q))
+        self.backlog_tau = np.where(self.lagging, 25.0, np.where(self.exemplary, 5.0, _gerp(8.0, 30.0, q)))
+        self.lead = np.where(self.lagging, -3.0, np.where(self.exemplary, 9.0, 10.0 - 4.0 * q))
         self.constr_share = np.clip(0.6 + rng.normal(0, 0.04, self.n), 0.48, 0.72)
         size = np.clip(rng.lognormal(0, 0.3, self.n), 0.6, 1.6)
         clue_w = size * np.where(self.lagging, 1.5, np.where(self.exemplary, 0.85, 1.0))
@@ -650,9 +766,9 @@ def _gen_companies(ctx: _Context) -> _Companies:
     rng = np.random.default_rng([ctx.seed, 2])
     n = ctx.n
     gc_len = np.maximum(4, np.round(ctx.n_projects * 0.45)).astype(np.int64)
-    sub_len = np.maximum(6, np.round(ctx.n_projects * 0.9)).astype(np.int64)
+    sub_len = np.maximum(6, np.round(ctx.n_projects * 1.2)).astype(np.int64)
     other = ctx.n_clues * (1 - ctx.constr_share)
-    ind_len = np.maximum(3, np.round(other[:, None] * _OTHER_INDUSTRY_P[None, :] / 3.5)).astype(np.int64)
+    ind_len = np.maximum(3, np.round(other[:, None] * _OTHER_INDUSTRY_P[None, :] / 2.0)).astype(np.int64)
     n_off = 4 + n // 300
 
     # Per county: unique (brand, type) pairs in each block (an affine permutation of the combinations per
@@ -891,7 +1007,7 @@ def _pick_projects(rng: np.random.Generator, proj: _Projects, county: np.ndarray
 
 # --- clues ---------------------------------------------------------------------------------
 def _gen_clues(ctx: _Context, comp: _Companies, proj: _Projects, c_lo: int, c_hi: int,
-               rng: np.random.Generator) -> tuple[pa.Table, dict]:
+               rng: np.random.Generator, effort: _Effort) -> tuple[pa.Table, dict]:
     cal = ctx.cal
     counts = ctx.n_clues[c_lo:c_hi]
     county = np.repeat(np.arange(c_lo, c_hi), counts)
@@ -903,7 +1019,7 @@ def _gen_clues(ctx: _Context, comp: _Companies, proj: _Projects, c_lo: int, c_hi
     ids = _join("XS", _take(ctx.codes, county), "-", _lpad(seq, max(6, len(str(int(counts.max()))))))
     constr = rng.random(n) < ctx.constr_share[county]
     industry = np.where(constr, 0, 1 + _choice(rng, n, _OTHER_INDUSTRY_P))
-    linked = constr & (rng.random(n) < 0.95)
+    linked = constr & (rng.random(n) < _LINKED_P)
     project = np.full(n, -1, dtype=np.int64)
     project[linked] = _pick_projects(rng, proj, county[linked])
     # employers
@@ -923,7 +1039,7 @@ def _gen_clues(ctx: _Context, comp: _Companies, proj: _Projects, c_lo: int, c_hi
     share = rng.dirichlet(np.ones(n_off) * 2.0)
     for i in range(n_off):
         cs = comp.offender_counties[i]
-        eligible_total = float((ctx.n_clues[cs] * ctx.constr_share[cs] * 0.95).sum())
+        eligible_total = float((ctx.n_clues[cs] * ctx.constr_share[cs] * _LINKED_P).sum())
         q = min(0.35, 0.012 * ctx.n_clues.sum() * share[i] / max(eligible_total, 1.0))
         hit = linked & np.isin(county, cs) & (rng.random(n) < q)
         emp[hit] = comp.offenders[i]
@@ -936,15 +1052,18 @@ def _gen_clues(ctx: _Context, comp: _Companies, proj: _Projects, c_lo: int, c_hi
                        np.clip(np.round(rng.lognormal(np.where(constr, 1.2, 0.7), 0.8, n)), 1, 29)).astype(np.int64)
     per_capita = rng.lognormal(np.where(constr, np.log(11000), np.log(7000)) - np.where(big, 0.6, 0.0), 0.55, n)
     amount = _round_money(rng, workers * per_capita)
-    # closing
-    lag = np.ceil(rng.lognormal(np.log(5.5), 0.45, n) * ctx.lag_mult[county]).astype(np.int64)
-    slow = rng.random(n) < 0.03
+    # closing: lag = working days of normal effort the clue needs (the county's speed); the winter campaign
+    # shortens it (_Effort); a stuck clue waits for a campaign to clear it
+    lag = np.ceil(rng.lognormal(np.log(7.0), 0.45, n) * ctx.lag_mult[county]).astype(np.int64)
+    slow = rng.random(n) < ctx.slow_p[county]
     lag = np.clip(np.where(slow, lag * 3, lag), 1, 150)
-    closed_day = cal.add_workdays(day, lag)
+    closed_day = effort.close_clues(county, day, lag)
     age_days = cal.asof - day
     stuck = rng.random(n) < ctx.stuck_p[county] * np.where(age_days < 150, 1.0, 0.25)
+    cleared = effort.clear_backlog(county, day, np.maximum(rng.exponential(ctx.backlog_tau[county]), 0.5))
+    closed_day = np.where(stuck, cleared, closed_day)
     returned = rng.random(n) < 0.01
-    closed = (closed_day <= cal.asof) & ~stuck & ~returned
+    closed = (closed_day <= cal.asof) & ~returned
     wd_age = cal.workdays_between(day, cal.asof)
     status = np.where(returned, 3, np.where(closed, 2, np.where(wd_age <= 1, 0, 1)))
     verdict = np.where(constr, _choice(rng, n, _VERDICT_P_CONSTR), _choice(rng, n, _VERDICT_P_OTHER))
@@ -1000,19 +1119,25 @@ def _gen_clues(ctx: _Context, comp: _Companies, proj: _Projects, c_lo: int, c_hi
 
 # --- cases ---------------------------------------------------------------------------------
 def _gen_cases(ctx: _Context, comp: _Companies, proj: _Projects, clues: dict, c_lo: int, c_hi: int,
-               rng: np.random.Generator, seq0: int) -> pa.Table:
+               rng: np.random.Generator, seq0: int, effort: _Effort) -> pa.Table:
     cal = ctx.cal
     want = ctx.n_cases[c_lo:c_hi]
-    # cases arising from clues: eligible = verified (属实) closed clues or clues in progress
+    # cases arising from clues: eligible = clues (closed or in progress) whose verification finds the arrears real
+    # (属实; an open clue's verdict is drawn but not written), so cases arise at the same rate whether or not the
+    # clue is closed by as_of
     st, vd = clues["status"], clues["verdict"]
-    eligible = np.flatnonzero(((st == 2) & (vd <= 1)) | (st == 1))
+    eligible = np.flatnonzero(((st == 2) | (st == 1)) & (vd <= 1))
+    open_day = cal.add_workdays(clues["day"][eligible], rng.integers(1, 16, len(eligible)))
+    exists = open_day <= cal.asof                 # a case to be opened after as_of is not in the ledger yet
+    eligible, open_day = eligible[exists], open_day[exists]
     key = rng.random(len(eligible)) / (1.0 + clues["workers"][eligible] / 10.0)
     ec = clues["county"][eligible]
     order = np.lexsort((key, ec))
-    eligible, ec = eligible[order], ec[order]
+    eligible, ec, open_day = eligible[order], ec[order], open_day[order]
     rank = _group_rank(ec)
     from_clue_want = np.round(want * 0.6).astype(np.int64)
-    chosen = eligible[rank < from_clue_want[ec - c_lo]]
+    pick = rank < from_clue_want[ec - c_lo]
+    chosen, day1 = eligible[pick], open_day[pick]
     n1 = len(chosen)
     got = np.bincount(clues["county"][chosen] - c_lo, minlength=c_hi - c_lo)
     n_other = np.maximum(want - got, 0)
@@ -1020,7 +1145,6 @@ def _gen_cases(ctx: _Context, comp: _Companies, proj: _Projects, clues: dict, c_
     n2 = len(county2)
     # from clues
     c1 = clues["county"][chosen]
-    day1 = np.minimum(cal.add_workdays(clues["day"][chosen], rng.integers(1, 16, n1)), cal.asof)
     proj1 = clues["project"][chosen]
     emp1 = clues["emp"][chosen]
     w1 = np.where(rng.random(n1) < 0.9, clues["workers"][chosen],
@@ -1059,7 +1183,7 @@ def _gen_cases(ctx: _Context, comp: _Companies, proj: _Projects, clues: dict, c_
     # stage
     lag = np.round(rng.lognormal(np.where(quick, np.log(18), np.log(38)), 0.7, n) * ctx.case_mult[county])
     lag = np.maximum(lag, 1).astype(np.int64)
-    closed_day = day + lag
+    closed_day = effort.close_cases(county, day, lag)
     closed = closed_day <= cal.asof
     age = cal.asof - day
     open_stage = np.where(age < 7, 0, 1 + _choice(rng, n, [0.36, 0.30, 0.10, 0.12]))
@@ -1209,7 +1333,7 @@ def _write_12345(ctx: _Context, comp: _Companies, proj: _Projects, path: Path) -
     amount = (np.round(workers * rng.lognormal(np.log(9000), 0.5, n) / 1000) * 1000).astype(np.int64)
     amount = np.maximum(amount, 1000)
     lag = np.ceil(rng.lognormal(np.log(5), 0.4, n)).astype(np.int64)
-    closed_day = cal.add_workdays(day, lag)
+    closed_day = _Effort(ctx, 0, ctx.n).close_clues(county, day, lag)
     closed = closed_day <= cal.asof
     bad_rows = rng.choice(np.flatnonzero(closed), 3, replace=False)   # rows that get a defect
     bad_kind = {int(bad_rows[0]): "missing_employer", int(bad_rows[1]): "unknown_county",
@@ -1411,9 +1535,10 @@ def write_demo_ledgers(out_dir: Path, counties: dict[str, str], as_of: dt.date, 
     stats = {"clues_open": 0, "clues_closed": 0, "clues_returned": 0}
     for ci, (lo, hi) in enumerate(itertools.pairwise(bounds)):
         rng = np.random.default_rng([seed, 100, ci])
-        table, aux = _gen_clues(ctx, comp, proj, lo, hi, rng)
+        effort = _Effort(ctx, lo, hi)
+        table, aux = _gen_clues(ctx, comp, proj, lo, hi, rng, effort)
         clue_sink.write(table)
-        cases = _gen_cases(ctx, comp, proj, aux, lo, hi, np.random.default_rng([seed, 200, ci]), case_seq)
+        cases = _gen_cases(ctx, comp, proj, aux, lo, hi, np.random.default_rng([seed, 200, ci]), case_seq, effort)
         case_seq += cases.num_rows
         case_sink.write(cases)
         st = aux["status"]
@@ -1433,6 +1558,7 @@ def write_demo_ledgers(out_dir: Path, counties: dict[str, str], as_of: dt.date, 
     files.append(_plain_entry(k_path, "cases", fmt, case_sink.rows))
     paths.append(k_path)
 
+    camp = campaign_for(as_of, load_rules())
     manifest = {
         "scale": scale, "seed": seed, "as_of": as_of.isoformat(), "format": fmt,
         "counties": len(ctx.codes),
@@ -1444,6 +1570,15 @@ def write_demo_ledgers(out_dir: Path, counties: dict[str, str], as_of: dt.date, 
                    "rejected": sum(f["bad_rows"] for f in files), **stats},
         "lagging_counties": [ctx.codes[i] for i in np.flatnonzero(ctx.lagging)],
         "exemplary_counties": [ctx.codes[i] for i in np.flatnonzero(ctx.exemplary)],
+        "campaign": {"start": camp.start.isoformat(), "deadline": camp.deadline.isoformat()},
+        # per county: quality 0 (best) .. 1 (lagging), normal closing lag (working days), campaign effort
+        # (x normal at full intensity) and the day it mobilises for the campaign of as_of
+        "county_profiles": [
+            {"code": c, "quality": round(float(ctx.quality[i]), 2),
+             "median_lag_workdays": round(7.0 * float(ctx.lag_mult[i]), 1),
+             "campaign_effort": round(1.0 + float(ctx.camp_a[i]), 1),
+             "mobilised": (camp.start - dt.timedelta(days=round(float(ctx.lead[i])))).isoformat()}
+            for i, c in enumerate(ctx.codes)],
         "repeat_offenders": [{"name": comp.names[int(i)].as_py(), "credit_code": comp.codes[int(i)].as_py(),
                               "counties": [ctx.codes[c] for c in comp.offender_counties[k]]}
                              for k, i in enumerate(comp.offenders)],

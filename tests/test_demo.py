@@ -347,6 +347,89 @@ def test_lagging_and_exemplary_counties(city, counties):
     assert lag_rate > 1.5 * weak[~p["所属区县"].isin(lagging)].mean()
 
 
+def _open_stock(city, d: dt.date) -> pd.Series:
+    """Open clues (not returned) + open cases per county at the end of day d, from the main ledgers."""
+    ts = pd.Timestamp(d)
+    c = city["clues"][city["clues"]["办理状态"] != "退回"]
+    k = city["cases"]
+    c_open = (_dates(c["反映时间"]) <= ts) & ~(_dates(c["办结时间"]) <= ts)
+    k_open = (_dates(k["立案日期"]) <= ts) & ~(_dates(k["结案日期"]) <= ts)
+    return (c.loc[c_open, "所属区县"].value_counts().add(k.loc[k_open, "所属区县"].value_counts(), fill_value=0)
+            .astype(int))
+
+
+def test_winter_campaign_burn_down(city, counties):
+    """A week into the campaign the city's open stock has started to fall, but is not yet down to the ideal line;
+    the lagging counties still pile up while the others work theirs down."""
+    m = city["manifest"]
+    start = dt.date.fromisoformat(m["campaign"]["start"])
+    deadline = dt.date.fromisoformat(m["campaign"]["deadline"])
+    assert start == dt.date(2026, 11, 15) and start < AS_OF < deadline
+    at_start, now = _open_stock(city, start), _open_stock(city, AS_OF)
+    ideal = at_start.sum() * (1 - (AS_OF - start).days / (deadline - start).days)
+    assert ideal < now.sum() < at_start.sum()
+    lagging = {counties[x] for x in m["lagging_counties"]}
+    others = [n for n in now.index if n not in lagging]
+    assert all(now[n] > at_start[n] for n in lagging)
+    assert sum(now[n] < at_start[n] for n in others) >= len(others) - 1
+    # profiles: every county has one, the lagging ones the worst and mobilising last
+    prof = {p["code"]: p for p in m["county_profiles"]}
+    assert set(prof) == set(counties)
+    assert all(prof[x]["quality"] == 1.0 and prof[x]["mobilised"] > m["campaign"]["start"]
+               for x in m["lagging_counties"])
+    assert all(prof[x]["quality"] == 0.0 for x in m["exemplary_counties"])
+    assert len({p["quality"] for p in prof.values()}) >= len(counties) - 2
+
+
+def test_campaign_speeds_up_closing(city, counties):
+    """Clues received in the campaign's first days are closed faster than the same weekdays a month earlier,
+    most of all in the exemplary county, least in the lagging ones."""
+    c = city["clues"][city["clues"]["办理状态"] != "退回"]
+    r = _dates(c["反映时间"])
+    share = {}
+    for lo, hi in ((dt.date(2026, 10, 19), dt.date(2026, 10, 21)), (dt.date(2026, 11, 16), dt.date(2026, 11, 18))):
+        sel = (r >= pd.Timestamp(lo)) & (r <= pd.Timestamp(hi))
+        done_by = pd.Timestamp(hi + dt.timedelta(days=2))
+        closed = _dates(c.loc[sel, "办结时间"]) <= done_by
+        share[lo.month] = closed.groupby(c.loc[sel, "所属区县"]).mean()
+    m = city["manifest"]
+    ex = counties[m["exemplary_counties"][0]]
+    lagging = [counties[x] for x in m["lagging_counties"]]
+    assert share[11].mean() > share[10].mean() + 0.2
+    assert share[11][ex] > 0.8 and all(share[11][n] < 0.3 for n in lagging)
+
+
+def test_league_table_spread(city_db, use_db):
+    """The loaded demo as of AS_OF (a week into the campaign), as the weekly meeting sees it: a spread of warning
+    levels, clearing statuses and grades rather than nine red counties; the lagging counties are the ones behind."""
+    from huxin import data
+
+    use_db(city_db)
+    m = demo_expectations(city_db.parent / "ledgers")
+    t = data.county_table(data.ALL, AS_OF, data.period_start("campaign", AS_OF)).set_index("code")
+    behind = set(t.index[t["clear_status"] == "滞后"])
+    assert behind == set(m["lagging_counties"])
+    assert (t.loc[list(behind), "warning_level"] == "红").all()
+    on_pace_blue = t[(t["clear_status"] == "按期") & (t["warning_level"] == "蓝")]
+    assert len(on_pace_blue) >= 2
+    levels = set(t["warning_level"])
+    assert {"蓝", "黄", "橙", "红"} <= levels
+    assert t["grade"].nunique() >= 3 and {"B", "D"} <= set(t["grade"])
+    assert (t["actual_pace"] > 0).sum() == len(t) - len(behind)
+    # week over week: ranks move both ways, the open stock falls in most counties and rises in the lagging ones
+    assert (t["rank_change"] > 0).any() and (t["rank_change"] < 0).any()
+    before = data.county_table(data.ALL, AS_OF - dt.timedelta(days=7),
+                               data.period_start("campaign", AS_OF - dt.timedelta(days=7))).set_index("code")
+    change = t["open_stock"] - before["open_stock"]
+    assert (change[list(behind)] > 0).all() and (change.drop(list(behind)) < 0).sum() >= len(t) - len(behind) - 1
+    # the city burn-down: falling since the campaign start, not yet on the ideal line, pace positive but short
+    c = data.clearing(data.ALL, AS_OF)
+    camp, proj = c["campaign"], c["projection"]
+    ideal = c["stock_at_start"] * (1 - (AS_OF - camp.start).days / (camp.deadline - camp.start).days)
+    assert ideal < proj.open_stock < c["stock_at_start"]
+    assert 0 < proj.actual_pace < proj.required_pace
+
+
 def test_repeat_offenders_and_problem_projects(city):
     c, p = city["clues"], city["projects"]
     top = c.groupby(["被反映单位", "统一社会信用代码"]).agg(n=("线索编号", "size"), counties=("所属区县", "nunique"))
