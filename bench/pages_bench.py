@@ -78,20 +78,8 @@ def _clear() -> None:
     st.cache_data.clear()
 
 
-def defer_downloads() -> None:
-    """Experiment (--defer-downloads): what pages cost when huxin.ui.download_table hands st.download_button a
-    callable — generated only when clicked (Streamlit >= 1.50) — instead of building the Excel and CSV bytes on
-    every run. Patches ui's to_excel/to_csv to return such callables; nothing in the app is changed."""
-    from huxin import exports, ui
-
-    ui.to_excel = lambda sheets, stamp: (lambda: exports.to_excel(sheets, stamp))  # type: ignore[assignment]
-    ui.to_csv = lambda df, stamp: (lambda: exports.to_csv(df, stamp))  # type: ignore[assignment]
-
-
 def _bench_scale(scale: str, pages: list[str], runs: int, as_of: dt.date, timeout: float) -> dict[str, Any]:
     from huxin import db
-    if os.environ.get("HUXIN_BENCH_DEFER_DOWNLOADS") == "1":
-        defer_downloads()
     os.environ["ARREARS_DB"] = str(db_file(scale))
     db.forget_readers()
     out: dict[str, Any] = {"scale": scale, "pages": {}, "rss_after_mb": {}}
@@ -128,8 +116,6 @@ def _profile(scale: str, page: str, as_of: dt.date, warm: bool = False) -> None:
     from pyinstrument import Profiler
 
     from huxin import db
-    if os.environ.get("HUXIN_BENCH_DEFER_DOWNLOADS") == "1":
-        defer_downloads()
     os.environ["ARREARS_DB"] = str(db_file(scale))
     db.forget_readers()
     run_page(page, as_of, 900)   # imports (and, for a warm profile, the cache)
@@ -170,8 +156,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=900)
     ap.add_argument("--profile", nargs=2, metavar=("SCALE", "PAGE"), help="profile one run (pyinstrument)")
     ap.add_argument("--warm", action="store_true", help="with --profile: profile a warm-cache run")
-    ap.add_argument("--defer-downloads", action="store_true",
-                    help="experiment: Excel/CSV exports generated on click (see defer_downloads); results saved apart")
     args = ap.parse_args(argv)
     if args.profile:
         _profile(args.profile[0], args.profile[1], args.as_of, args.warm)
@@ -182,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[{scale}] no database; run bench/etl_bench.py first", file=sys.stderr)
             continue
         print(f"[{scale}] …", file=sys.stderr, flush=True)
-        env = env_for(**({"HUXIN_BENCH_DEFER_DOWNLOADS": "1"} if args.defer_downloads else {}))
+        env = env_for()
         m = run_measured([venv_python(), __file__, "_one", scale, ",".join(args.pages), str(args.runs),
                           args.as_of.isoformat(), str(args.timeout)], env, timeout=24 * 3600)
         if m.rc:
@@ -193,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         r["process_peak_mb"] = m.peak_mb
         r["runs"] = args.runs
         results["scales"][scale] = r
-    name = "pages_deferred_downloads" if args.defer_downloads else "pages"
+    name = "pages"
     prev = load_json(name) or {"scales": {}}
     prev["scales"].update(results["scales"])
     prev.update({k: v for k, v in results.items() if k != "scales"})

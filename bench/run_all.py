@@ -36,8 +36,6 @@ def tables() -> str:
     parts: list[str] = [f"_Written by `python bench/run_all.py` on {machine_note()}._"]
     for title, name, rep in (("ETL", "etl", etl_bench.report), ("Ours vs the pandas peer", "peer", pandas_peer.report),
                              ("Pages (server side)", "pages", pages_bench.report),
-                             (("Pages (server side) with the Excel/CSV exports generated on click — experiment, see "
-                              "'Targets still missed'"), "pages_deferred_downloads", pages_bench.report),
                              ("Pages in headless Chromium", "browser", browser_bench.report),
                              ("Two app processes behind nginx", "nginx", nginx_two_apps.report)):
         res = load_json(name)
@@ -76,7 +74,6 @@ def main(argv: list[str] | None = None) -> int:
         rc |= run(["bench/pandas_peer.py", "--scales", *peer_scales, "--runs", str(args.runs)])
     if "pages" in steps:
         rc |= run(["bench/pages_bench.py", "--scales", *scales, "--runs", str(args.runs)])
-        rc |= run(["bench/pages_bench.py", "--scales", *scales, "--runs", str(args.runs), "--defer-downloads"])
     if "browser" in steps:
         # the browser target is at province scale; national in the browser: --scales national
         browser_scales = [s for s in scales if s != "national"] or ["province"]

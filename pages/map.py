@@ -13,19 +13,18 @@ import pandas as pd
 import streamlit as st
 
 from huxin import auth, data, geoserve, ui
+from huxin import mapview as MV
 from huxin.charts import maps as M
-from huxin.config import load_rules
 from huxin.exports import stamp_lines
 from huxin.static_images import StaticImageError
 from huxin.vocab import INVESTMENT_LABEL, LEVELS, SAFEGUARDS, SECTORS
-from huxin.workdays import holidays_key
 
 ctx = ui.page("map", "预警地图")
 ss = st.session_state
 present = ctx.present
 DRILL_OK = ((Path(__file__).resolve().parent / "drill.py").exists()
             and "drill" in auth.pages_for(ctx.user.role))
-HEAT_DAYS = 30
+HEAT_DAYS = MV.HEAT_DAYS
 MAX_PICK = 2000  # projects offered in the picker (most severe first)
 
 # --- Controls -------------------------------------------------------------------------------------------
@@ -71,8 +70,9 @@ filter_text = "；".join(x for x in (f"区县着色：{M.COLOR_BY[color_by]}",
 ui.set_filters_desc(filter_text)  # shown in the picture stamp (导出本页图片)
 
 # --- Data ---------------------------------------------------------------------------------------------
-shapes = data.region_shapes(ctx.scope)
-codes = [str(f["properties"]["code"]) for f in shapes["features"]]
+ver = MV.keys()
+codes_t, bounds = MV.county_base(*ver, ctx.scope)
+codes = list(codes_t)
 if not codes:
     st.info("当前范围内没有区县边界数据。请确认数据库已按地市或省初始化（python -m etl init）。")
     st.stop()
@@ -82,35 +82,19 @@ values = (dict(zip(table["code"].astype(str), table["warning_level" if color_by 
                    strict=True)) if not table.empty else {})
 classes = M.classify(color_by, {c: values.get(c) for c in codes}, target_rate=ctx.rules.target_closure_rate,
                      highlight_levels=levels if color_by == "level" else ())
-# everything the baked colours and tooltips depend on (same ingredients as data.py's cache key)
-layer_key = ("counties", data.data_version(), repr(load_rules()), holidays_key(),
-             ctx.scope.counties, str(start), str(end), color_by, tuple(levels))
-geo_name = geoserve.publish("counties", layer_key, lambda: M.county_features(shapes, table, classes))
+view, height = MV.map_view(bounds, present)
+gap = round(M.BORDER_PX * M.degrees_per_pixel(view.zoom), 7)  # county borders: ~1 px gaps at the opening zoom
+# everything the baked colours, tooltips and polygons depend on (same ingredients as data.py's cache key)
+layer_key = ("counties", *ver, ctx.scope.counties, str(start), str(end), color_by, tuple(levels), gap)
+geo_name = geoserve.publish("counties", layer_key, lambda: M.county_features(
+    MV.county_display(*ver, ctx.scope, gap), table, classes, ndigits=None))
 geo_url = geoserve.url_for(geo_name, st.get_option("server.baseUrlPath") or "")
 
-projects = data.projects(ctx.scope, end, filters)
-projects = projects.join(geoserve.locate_projects(projects))
-placed = projects[projects["location_status"] == geoserve.OK]
-height = 760 if present else 600
-view = M.fit_view(M.bounds_of(shapes), width=1300 if present else 950, height=height)
-# points shrink at province/country zoom, where thousands of them would otherwise cover the counties
-points, dropped = (M.project_points(placed, size_by, scale=1.0 if view.zoom >= 7 else 0.6) if show_points
-                   else ([], 0))
-
-heat = None
-if show_heat:
-    recent = data.clues(ctx.scope, end, data.Filters(sectors=tuple(sectors), investment_types=tuple(inv),
-                                                     date_from=end - dt.timedelta(days=HEAT_DAYS - 1), date_to=end),
-                        False, 1_000_000)
-    project_xy = dict(zip(placed["project_id"], zip(placed["lon_wgs84"], placed["lat_wgs84"], strict=True),
-                          strict=True))
-    reg = data.regions(ctx.scope)
-    county_xy = {str(c): (x, y) for c, x, y in zip(reg["code"], reg["lon"], reg["lat"], strict=True)
-                 if pd.notna(x) and pd.notna(y)}
-    heat = M.heat_points(recent, project_xy, county_xy, M.heat_cell(M.bounds_of(shapes)))
-
-deck = M.build_deck(geo_url, M.county_labels(data.regions(ctx.scope)), points, heat, view,
-                    label_px=18 if present else 13)
+pv = MV.project_view(*ver, ctx.scope, end, filters)
+spec, n_points, n_heat = MV.deck_json(*ver, ctx.scope, end, filters, geo_url, bounds, present, show_points,
+                                   size_by, show_heat)
+deck = M.PrebuiltDeck(spec, M.TOOLTIP)
+dropped = pv.dropped if show_points else 0
 
 # --- Map and legend -------------------------------------------------------------------------------------
 if end != ctx.as_of:
@@ -122,20 +106,22 @@ with left:
 with right:
     note = "项目筛选不改变区县着色" if filters.describe() != "无" else ""
     st.markdown(M.legend_html(classes, note), unsafe_allow_html=True)  # our own labels and colours only
-    if points:
-        st.markdown(M.point_legend_html(f"项目点（{len(points):,} 个，按预警等级）"), unsafe_allow_html=True)
-    if heat:
-        st.caption(f"热力：近 {HEAT_DAYS} 天受理线索 {sum(h['w'] for h in heat):,} 条")
+    if n_points:
+        st.markdown(M.point_legend_html(f"项目点（{n_points:,} 个，按预警等级）"), unsafe_allow_html=True)
+    if n_heat:
+        st.caption(f"热力：近 {HEAT_DAYS} 天受理线索 {n_heat:,} 条")
 if dropped:
-    st.caption(f"项目较多，地图只画出风险最高的 {len(points):,} 个（另有 {dropped:,} 个未画出），"
+    st.caption(f"项目较多，地图只画出风险最高的 {n_points:,} 个（另有 {dropped:,} 个未画出），"
                "请缩小范围或用筛选查看。")
-n_outside = int((projects["location_status"] == geoserve.OUTSIDE).sum()) if not projects.empty else 0
-n_missing = int((projects["location_status"] == geoserve.MISSING).sum()) if not projects.empty else 0
+n_outside, n_missing = pv.outside, pv.missing
 if n_outside or n_missing:
     st.caption(f"未画出的项目：坐标不在所属区县内 {n_outside} 个，无坐标 {n_missing} 个（见下方「数据质量」）。")
 
 
 # --- Selection -> drill-down ------------------------------------------------------------------------------
+drawn_ids = set(pv.drawn["project_id"]) if n_points else set()  # a project can only be picked as a drawn point
+
+
 def _selected(ev: object) -> tuple[str | None, str | None]:
     """(county code, project id) picked on the map — validated against what this user may see."""
     try:
@@ -148,7 +134,7 @@ def _selected(ev: object) -> tuple[str | None, str | None]:
         county = c if c in codes else None
     for o in objs.get("projects") or []:
         p = str(o.get("project_id", ""))
-        project = p if p in set(projects["project_id"]) else None
+        project = p if p in drawn_ids else None
     return county, project
 
 
@@ -167,7 +153,7 @@ def drill_link(county: str | None, project: str | None, label: str) -> None:
 names = dict(zip(table["code"].astype(str), table["name"], strict=True)) if not table.empty else {}
 sel_county, sel_project = _selected(event)
 if sel_project:
-    row = projects[projects["project_id"] == sel_project].iloc[0]
+    row = pv.drawn[pv.drawn["project_id"] == sel_project].iloc[0]
     with st.container(border=True):
         st.text(f"已选中项目：{row['name']}（{sel_project}），{row['county_name']}")  # ledger text: plain st.text
         drill_link(str(row["county_code"]), sel_project, "查看该项目的线索与案件")
@@ -185,9 +171,8 @@ if present:
 tab_p, tab_c, tab_q, tab_x = st.tabs(["项目清单", "区县指标", "数据质量", "导出地图图片"])
 
 with tab_p:
-    ordered = projects.assign(_rank=M.level_rank(projects["warning_level"])).sort_values(
-        ["_rank", "amount_owed"], ascending=False) if not projects.empty else projects
-    st.caption(f"符合筛选的在建项目 {len(projects):,} 个（按预警等级、欠薪金额排序）。筛选：{filters.describe()}")
+    ordered = pv.listed  # most severe first, at most MV.MAX_LIST
+    st.caption(f"符合筛选的在建项目 {pv.total:,} 个（按预警等级、欠薪金额排序）。筛选：{filters.describe()}")
     pnames = dict(zip(ordered["project_id"].head(MAX_PICK), ordered["name"].head(MAX_PICK), strict=True))
     pick = st.selectbox("选择项目查看详情", [None, *pnames], key="map_pick_project",
                         format_func=lambda p: "（请选择）" if p is None else f"{p} · {pnames.get(p, '')}",
@@ -195,7 +180,7 @@ with tab_p:
     if pick:
         prow = ordered[ordered["project_id"] == pick].iloc[0]
         drill_link(str(prow["county_code"]), pick, "查看该项目的线索与案件")
-    show = ordered.head(5000).assign(
+    show = ordered.head(MV.MAX_LIST).assign(
         level=lambda d: d["warning_level"].map(lambda x: M.LEVEL_LABEL.get(x if x in M.LEVEL_HEX else None)),
         inv=lambda d: d["investment_type"].map(lambda x: INVESTMENT_LABEL.get(x, x)),
         owed_wan=lambda d: pd.to_numeric(d["amount_owed"], errors="coerce") / 10000,
@@ -210,8 +195,8 @@ with tab_p:
             "workers_on_site": st.column_config.NumberColumn("在场人数", format="%d"),
             "where": st.column_config.TextColumn("坐标")}
     st.dataframe(show[list(cols)], column_config=cols, hide_index=True, width="stretch", height=360)
-    if len(ordered) > len(show):
-        st.caption(f"表中只列出前 5,000 个项目（共 {len(ordered):,} 个）。")
+    if pv.total > len(show):
+        st.caption(f"表中只列出前 {len(show):,} 个项目（共 {pv.total:,} 个）。")
     # building the Excel file costs ~0.5 s per 1,000 rows on every rerun: only on request for long lists
     if len(show) <= 2000 or st.toggle(f"准备导出文件（{len(show):,} 行）", key="map_export_projects"):
         ui.download_table(ctx, "预警地图项目清单", show[list(cols)].rename(
@@ -239,8 +224,7 @@ with tab_c:
         st.caption("办结率为「—」表示统计期间内没有受理线索。")
 
 with tab_q:
-    bad = projects[projects["location_status"].isin([geoserve.OUTSIDE, geoserve.UNKNOWN])] \
-        if not projects.empty else projects
+    bad = pv.problems
     st.caption("项目坐标按台账「坐标系」列（WGS-84 / GCJ-02 高德腾讯 / BD-09 百度）换算为 WGS-84 后，与所属区县边界核对"
                "（边界外约 100 米内视为在区县内）。不符的项目不画在地图上，请核实台账中的坐标或所属区县。")
     if bad.empty:
@@ -257,8 +241,11 @@ with tab_q:
         qshow = bad.assign(where=bad["location_status"].map(geoserve.LOCATION_LABEL),
                            point_county_name=bad["point_county_name"].fillna("不在任何区县内（经纬度是否填反？）"))
         st.dataframe(qshow[list(qcols)], column_config=qcols, hide_index=True, width="stretch")
-        ui.download_table(ctx, "坐标与所属区县不符的项目", qshow[list(qcols)].rename(
-            columns={k: v["label"] for k, v in qcols.items()}), filter_text, key="map_quality")
+        if pv.n_problems > len(qshow):
+            st.caption(f"表中只列出前 {len(qshow):,} 个（共 {pv.n_problems:,} 个）。")
+        if len(qshow) <= 2000 or st.toggle(f"准备导出文件（{len(qshow):,} 行）", key="map_export_quality"):
+            ui.download_table(ctx, "坐标与所属区县不符的项目", qshow[list(qcols)].rename(
+                columns={k: v["label"] for k, v in qcols.items()}), filter_text, key="map_quality")
     if n_missing:
         st.caption(f"另有 {n_missing} 个项目没有填写坐标，未画在地图上。")
 
@@ -268,6 +255,7 @@ with tab_x:
     if st.button("生成地图图片（PNG）", key="map_make_png", icon=":material/image:"):
         title = f"{data.scope_name()}欠薪预警地图（{M.COLOR_BY[color_by]}）"
         stamp = stamp_lines(end, filter_text, ctx.scope.label or ctx.user.role_label)
+        shapes = data.region_shapes(ctx.scope)  # the polygons as stored (not the gapped display ones)
         fig = (M.map_image_figure(shapes, levels={c: values.get(c) for c in codes}, title=title, stamp=stamp)
                if color_by == "level" else
                M.map_image_figure(shapes, values={c: values.get(c) for c in codes}, title=title, stamp=stamp,

@@ -144,6 +144,87 @@ def test_project_points_colour_size_order_and_escaping() -> None:
     assert dropped2 == 2 and {p["project_id"] for p in pts2} == {"P1", "P5"}
 
 
+def test_project_tips_match_project_tip_row_by_row() -> None:
+    rows = [project_row("P1", "红", name=EVIL, builder=EVIL, township=None),
+            project_row("P2", None, contractor=None, missing_safeguards=None, risk_score=None),
+            project_row("P3", "蓝", investment_type="unknown<type>", warning_reasons="原因\x00一", amount_owed=None),
+            project_row("P4", "黄", county_name=None, township=None, name=None, workers_on_site=float("nan"))]
+    df = pd.DataFrame(rows)
+    titles, bodies = M.project_tips(df)
+    assert list(zip(titles, bodies, strict=True)) == [M.project_tip(r) for r in df.to_dict("records")]
+    # columns a ledger may lack are shown as missing, not an error
+    t2, b2 = M.project_tips(df.drop(columns=["township", "risk_score", "open_cases"]))
+    assert t2 == titles and all("在办案件：—" in b for b in b2)
+
+
+def test_project_points_builds_tooltips_only_for_drawn_points(monkeypatch: pytest.MonkeyPatch) -> None:
+    n = 20_000  # a province's worth of projects
+    levels = ["红", "橙", "黄", "蓝", None]
+    df = pd.DataFrame([project_row(f"P{i:05d}", levels[i % 5], workers=i % 50, amount_owed=float(i),
+                                   lon=114 + (i % 100) / 1000, lat=34 + (i // 100) / 1000) for i in range(n)])
+    seen: list[int] = []
+    orig = M.project_tips
+    monkeypatch.setattr(M, "project_tips", lambda d: (seen.append(len(d)), orig(d))[1])
+    pts, dropped = M.project_points(df, "workers_on_site", max_points=500)
+    assert seen == [500] and len(pts) == 500 and dropped == n - 500
+    assert {p["level"] for p in pts} == {"红"}                                # the most severe are kept
+    assert min(int(p["project_id"][1:]) for p in pts) == n - 5 * 500         # … the largest amounts owed first
+    assert [p["project_id"] for p in pts][-1] == f"P{n - 5:05d}"              # largest drawn last (on top)
+    assert not {"kind"} & set(pts[0])                                         # only what the browser uses
+
+
+def test_project_view_lists_and_draws_the_most_severe() -> None:
+    rows = [project_row("A", None, amount_owed=9e6), project_row("B", "蓝", amount_owed=1.0),
+            project_row("C", "红", amount_owed=10.0), project_row("D", "红", amount_owed=500.0),
+            project_row("E", "橙", lon=None, lat=None), project_row("F", "红", amount_owed=1e9),
+            project_row("G", "黄")]
+    status = ["ok", "ok", "ok", "ok", "missing", "outside", "unknown_county"]
+    df = pd.DataFrame(rows).assign(location_status=status, point_county_code=None, point_county_name=None)
+    v = M.project_view(df, max_list=4, max_points=2)
+    assert (v.total, v.placed, v.outside, v.missing, v.n_problems) == (7, 4, 1, 1, 2)
+    assert v.listed["project_id"].tolist() == ["F", "D", "C", "E"]            # level first, then amount owed
+    assert v.drawn["project_id"].tolist() == ["D", "C"] and v.dropped == 2     # only placed projects are drawn
+    assert v.problems["project_id"].tolist() == ["F", "G"]
+    empty = M.project_view(df.iloc[:0])
+    assert (empty.total, empty.dropped, len(empty.drawn)) == (0, 0, 0)
+    assert M.level_rank(pd.Series(["蓝", None, "红", "紫"], index=[5, 6, 7, 8])).to_dict() == {5: 1, 6: 0, 7: 4, 8: 0}
+
+
+def test_display_shapes_leave_a_gap_as_the_border() -> None:
+    def square(x0: float, y0: float, w: float) -> dict[str, Any]:
+        return {"type": "Polygon", "coordinates": [[[x0, y0], [x0 + w, y0], [x0 + w, y0 + w], [x0, y0 + w],
+                                                   [x0, y0]]]}
+
+    fc = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"code": "a", "name": "甲"}, "geometry": square(0, 0, 1)},
+        {"type": "Feature", "properties": {"code": "b", "name": "乙"}, "geometry": square(1, 0, 1)},
+        {"type": "Feature", "properties": {"code": "c"}, "geometry": square(5, 5, 0.05)},    # half the gap only
+        {"type": "Feature", "properties": {"code": "d"}, "geometry": square(7, 7, 0.012)}]}  # too small to shrink
+    out = M.display_shapes(fc, gap=0.02, ndigits=4)
+    g = {f["properties"]["code"]: shapely.geometry.shape(f["geometry"]) for f in out["features"]}
+    assert out["features"][0]["properties"] == {"code": "a", "name": "甲"}
+    assert g["a"].distance(g["b"]) == pytest.approx(0.02)                   # neighbours 0.02 apart
+    assert g["a"].bounds == pytest.approx((0.01, 0.01, 0.99, 0.99))
+    assert g["c"].bounds == pytest.approx((5.005, 5.005, 5.045, 5.045))      # 0.01 gap: keeps >= half its area
+    assert g["d"].equals(shapely.geometry.shape(square(7, 7, 0.012)))        # its own outline
+    raw = json.dumps(M.display_shapes(shapes_of([LONGTING]), gap=0.001, ndigits=4))
+    assert all(len(x.split(".")[-1]) <= 4 for x in raw.split("coordinates")[1].replace("[", "").replace("]", "")
+               .replace("}", "").split(",") if "." in x)
+    assert M.display_shapes({"type": "FeatureCollection", "features": []})["features"] == []
+    assert M.degrees_per_pixel(0) == pytest.approx(360 / 512)
+
+
+def test_bounds_of_polygons_multipolygons_and_points() -> None:
+    fc = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [
+            [[114.0, 34.0], [115.0, 34.0], [115.0, 35.0], [114.0, 34.0]], [[114.5, 34.5], [114.6, 34.5], [114.6, 34.6]]]}},
+        {"type": "Feature", "properties": {}, "geometry": {"type": "MultiPolygon", "coordinates": [
+            [[[110.0, 30.0], [111.0, 30.0], [111.0, 31.0], [110.0, 30.0]]]]}},
+        {"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [120.0, 40.0]}}]}
+    assert M.bounds_of(fc) == (110.0, 30.0, 120.0, 40.0)
+    assert M.bounds_of({"features": []}) is None
+
+
 def test_plain_drops_control_characters_and_truncates() -> None:
     assert M.plain("a\x00b\tc\nd\x7f") == "abc\nd"
     assert M.plain(None) == "" and M.plain(float("nan")) == ""
@@ -159,6 +240,10 @@ def test_heat_points_fall_back_to_the_county_point() -> None:
     summed = M.heat_points(many, xy, {QIXIAN: (114.8, 34.5)}, cell=0.01)
     assert sorted((p["lon"], p["lat"], p["w"]) for p in summed) == [(114.3, 34.8, 2), (114.8, 34.5, 2)]
     assert M.heat_cell((114.0, 34.0, 115.5, 35.0), cells=300) == pytest.approx(0.005)
+    odd = pd.DataFrame({"project_id": [float("nan"), "P1", None], "county_code": [QIXIAN, None, None]})
+    assert M.heat_points(odd, xy, {QIXIAN: (114.8, 34.5)}) == [{"lon": 114.8, "lat": 34.5, "w": 1},
+                                                               {"lon": 114.301, "lat": 34.801, "w": 1}]
+    assert M.heat_points(odd.iloc[:0], xy, {}) == [] and M.heat_points(odd, {}, {}) == []
 
 
 def test_deck_is_offline_with_layers_and_tooltips() -> None:
@@ -185,6 +270,11 @@ def test_deck_is_offline_with_layers_and_tooltips() -> None:
     assert "{tip_title}" in tpl and "{tip_body}" in tpl
     assert all("tip_title" in p and "tip_body" in p for p in spec["layers"][2]["data"])
     assert deck._tooltip == M.TOOLTIP
+    # borders are gaps in the polygons, not a PathLayer (very slow under software WebGL)
+    assert counties["stroked"] is False
+    # the page hands Streamlit the cached JSON: exactly what it would have serialised
+    pre = M.PrebuiltDeck(deck.to_json(), M.TOOLTIP)
+    assert pre.to_json() == raw and pre._tooltip == M.TOOLTIP and pre.mapbox_key is None and not pre.layers
 
 
 def test_deck_without_optional_layers_and_many_labels() -> None:
@@ -449,3 +539,33 @@ def test_map_page_lists_projects_outside_their_county(make_db: Any, app_test: An
     assert quality, "no data-quality list"
     q = quality[0].set_index("project_id")
     assert q.index.tolist() == ["OUT"] and q.loc["OUT", "point_county_name"] == "二七区"
+
+
+def test_map_page_reuses_what_it_built(make_db: Any, app_test: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    inside = inner_point(LONGTING)
+    rows = [PROJECT_BASE | {"项目编号": f"P{i}", "经度": inside[0], "纬度": inside[1], "坐标系": "WGS84"}
+            for i in range(3)]
+    calls = {"points": 0, "deck": 0, "located": 0}
+    for name, fn, key in ((M, "project_points", "points"), (M, "build_deck", "deck"),
+                          (geoserve, "locate_projects", "located")):
+        orig = getattr(name, fn)
+        monkeypatch.setattr(name, fn, lambda *a, _o=orig, _k=key, **k: (calls.__setitem__(_k, calls[_k] + 1),
+                                                                       _o(*a, **k))[1])
+    at = app_test(make_db(projects=rows), page="map")   # a new database: nothing cached yet
+    assert not at.exception, at.exception
+    assert calls == {"points": 1, "deck": 1, "located": 1}
+    at.run()                                            # a rerun with the same inputs rebuilds nothing
+    assert calls == {"points": 1, "deck": 1, "located": 1}
+    spec = deck_spec(at)
+    assert [p["project_id"] for p in spec["layers"][1]["data"]] == ["P0", "P1", "P2"]
+    assert spec["layers"][0]["stroked"] is False
+    # the served polygons are the county outlines shrunk a little: the gaps between them are the borders
+    served = {f["properties"]["code"]: shapely.geometry.shape(f["geometry"]) for f in served_file(spec)["features"]}
+    stored = {f["properties"]["code"]: shapely.geometry.shape(f["geometry"])
+              for f in data.region_shapes(data.ALL)["features"]}
+    assert served.keys() == stored.keys() == set(KAIFENG)
+    assert all(0.9 * stored[c].area < served[c].area < stored[c].area for c in served)
+    assert all(stored[c].buffer(1e-9).contains(served[c]) for c in served)
+    # a changed choice is built anew (and only what it changes: the projects are not located again)
+    at.selectbox(key="map_size_by").set_value("amount_owed").run()
+    assert calls == {"points": 2, "deck": 2, "located": 1}

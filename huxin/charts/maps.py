@@ -15,6 +15,19 @@ Ledger text in tooltips: Streamlit 1.67 HTML-escapes every value it substitutes 
 its DeckGlJsonChart bundle), so ``html.escape`` here would show ``&amp;`` to users. ``plain`` instead swaps the few
 characters that matter in HTML or in the template (< > & { }) for their full-width forms, which is safe under any
 renderer (e.g. pydeck's own ``to_html``) and reads naturally in Chinese text.
+
+Speed in the browser (measured in headless Chromium, whose WebGL is SwiftShader: software rendering on the CPU, as on
+many office PCs without a usable GPU): every deck.gl layer type is one more shader program to compile, and deck.gl's
+PathLayer (what a stroked GeoJsonLayer uses for outlines) is by far the most expensive: 0.5-1.5 s of CPU for the
+9 counties of a city and ~10 s for the 155,000 outline vertices of the 2,891 counties of the country, where the
+filled polygons alone cost ~2 s. So county borders are not stroked: ``display_shapes`` shrinks each polygon a little
+(BORDER_PX at the zoom the map opens with), and the white page shows through the gaps as borders — the same picture
+at the opening zoom, drawn by the fill layer alone (the gaps widen when one zooms far in). Counties too small to
+shrink keep their outline.
+
+Speed on the server: the page caches what it builds on the data version and its arguments (``project_view``
+reduces the projects to what is listed and drawn; ``project_points`` builds tooltips only for the drawn points,
+column by column), and hands Streamlit the deck JSON it cached (``PrebuiltDeck``) instead of a Deck to serialise.
 """
 from __future__ import annotations
 
@@ -74,6 +87,8 @@ MAX_LABELS = 400
 # Above this many projects only the most severe are drawn (the page says so): each point carries its tooltip text
 # (~0.8 KB), and more points than this cover a province or the country completely anyway.
 MAX_POINTS = 3000
+# County borders: the gap between neighbouring polygons, in pixels at the zoom the map opens with (see module docstring).
+BORDER_PX = 0.6
 
 
 # ---------------------------------------------------------------------------------------------
@@ -327,6 +342,39 @@ def county_features(shapes: Mapping[str, Any], table: pd.DataFrame, classes: Cla
     return {"type": "FeatureCollection", "features": feats}
 
 
+def degrees_per_pixel(zoom: float) -> float:
+    """Degrees of longitude per screen pixel at a deck.gl zoom (the world is 512 px wide at zoom 0)."""
+    return 360.0 / (512.0 * 2.0 ** zoom)
+
+
+def display_shapes(shapes: Mapping[str, Any], gap: float = 0.0, ndigits: int | None = 4,
+                   min_keep: float = 0.5) -> dict[str, Any]:
+    """The county FeatureCollection as drawn: every polygon shrunk by gap/2 degrees, so that neighbours are `gap`
+    apart and the white page shows through as their border (see the module docstring: no outline layer), and
+    coordinates rounded to ndigits. A county that would keep less than min_keep of its area (a county a few pixels
+    wide at country zoom) gets half the gap, and if even that is too much, keeps its own outline. Vectorised with
+    shapely; properties are copied unchanged."""
+    feats = list(shapes.get("features", []))
+    if not feats:
+        return {"type": "FeatureCollection", "features": []}
+    geoms = shapely.from_geojson([json.dumps(f["geometry"]) for f in feats])
+    if gap > 0:
+        area = shapely.area(geoms)
+        todo = np.ones(len(geoms), dtype=bool)
+        for g in (gap, gap / 2):
+            # mitre joins: a negative buffer then adds no vertices at the corners
+            shrunk = shapely.buffer(geoms[todo], -g / 2, join_style="mitre", mitre_limit=2.0)
+            ok = ~shapely.is_empty(shrunk) & (shapely.area(shrunk) >= min_keep * area[todo])
+            idx = np.flatnonzero(todo)[ok]
+            geoms[idx] = shrunk[ok]
+            todo[idx] = False
+    if ndigits is not None:
+        geoms = shapely.transform(geoms, lambda xy: np.round(xy, ndigits))
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": dict(f.get("properties") or {}), "geometry": json.loads(g)}
+        for f, g in zip(feats, shapely.to_geojson(geoms).tolist(), strict=True)]}
+
+
 def _round(obj: Any, ndigits: int) -> Any:
     if isinstance(obj, float):
         return round(obj, ndigits)
@@ -346,9 +394,54 @@ def county_labels(regions: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
+_RANK_OF = np.array([LEVEL_RANK[lv] for lv in LEVELS] + [0])
+
+
 def level_rank(levels: pd.Series) -> pd.Series:
     """4 for 红 … 1 for 蓝, 0 without a warning (vectorised; for sorting by severity)."""
-    return levels.map({lv: LEVEL_RANK[lv] for lv in LEVELS}).fillna(0).astype(int)
+    codes = pd.Categorical(levels, categories=list(LEVELS)).codes  # -1: no (known) level
+    return pd.Series(_RANK_OF[codes], index=levels.index, dtype=int)
+
+
+def severity_order(projects: pd.DataFrame) -> np.ndarray:
+    """Row positions of projects, most severe first: warning level, then amount owed (ties keep their order)."""
+    rank = level_rank(projects["warning_level"]).to_numpy()
+    owed = pd.to_numeric(projects["amount_owed"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+    return np.lexsort((-owed, -rank))
+
+
+def project_tips(projects: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """(titles, bodies) of many projects' tooltips at once: the same text as project_tip, built column by column
+    (no per-row dicts); the page calls it only for the points it draws."""
+    n = len(projects)
+
+    def col(name: str) -> list[Any]:
+        return projects[name].tolist() if name in projects.columns else [None] * n
+
+    def txt(name: str, limit: int = 80) -> list[str]:
+        return [plain(v, limit) for v in col(name)]
+
+    levels = [lv if lv in LEVEL_HEX else None for lv in col("warning_level")]
+    invs = [INVESTMENT_LABEL.get(v or "", plain(v) or "—") for v in col("investment_type")]
+    wheres = [" · ".join(x for x in (c, t) if x) or "—" for c, t in zip(txt("county_name"), txt("township"),
+                                                                       strict=True)]
+    scores = [_num(v) for v in col("risk_score")]
+    lines = zip(wheres, txt("builder"), txt("contractor"), invs, txt("sector"), txt("missing_safeguards", 120),
+                [fmt_int(v, "条") for v in col("open_clues")], [fmt_int(v, "件") for v in col("open_cases")],
+                [fmt_wan(v) for v in col("amount_owed")], [fmt_int(v, "人") for v in col("workers_on_site")],
+                levels, scores, txt("warning_reasons", 240), strict=True)
+    bodies = []
+    for where, builder, contractor, inv, sector, missing, clues, cases, owed, workers, lv, score, reasons in lines:
+        body = (f"所属区县：{where}\n建设单位：{builder or '—'}\n施工总承包：{contractor or '—'}\n"
+                f"投资类型：{inv}　主管部门：{sector or '—'}\n缺失制度：{missing or '无'}\n"
+                f"未办结线索：{clues}　在办案件：{cases}\n欠薪金额：{owed}　在场人数：{workers}\n"
+                f"预警：{LEVEL_LABEL[lv]}" + (f"（风险分 {score:g}）" if score is not None and lv else ""))
+        if reasons and lv:
+            body += f"\n原因：{reasons}"
+        bodies.append(body)
+    titles = [f"{name or '（未填项目名称）'}（{pid}）" for name, pid in zip(txt("name", 60), txt("project_id", 40),
+                                                                       strict=True)]
+    return titles, bodies
 
 
 def project_points(projects: pd.DataFrame, size_by: str = "workers_on_site",
@@ -357,57 +450,107 @@ def project_points(projects: pd.DataFrame, size_by: str = "workers_on_site",
     scale (smaller at province/country zoom).
 
     Returns (records, number left out because of max_points — the least severe are dropped first).
-    Red is drawn last so it stays on top.
+    Red is drawn last so it stays on top. Tooltips are built only for the records returned.
     """
     if projects.empty:
         return [], 0
     df = projects[projects["lon_wgs84"].notna() & projects["lat_wgs84"].notna()]
     if df.empty:
         return [], 0
-    rank = level_rank(df["warning_level"]).to_numpy()
-    owed = pd.to_numeric(df["amount_owed"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
     dropped = 0
     if len(df) > max_points:  # keep the most severe (national scale: ~240,000 projects)
-        keep = np.lexsort((-owed, -rank))[:max_points]
         dropped = len(df) - max_points
-        df, rank, owed = df.iloc[keep], rank[keep], owed[keep]
-    order = np.lexsort((owed, rank))  # drawing order: least severe first, red on top
-    df = df.iloc[order]
+        df = df.iloc[severity_order(df)[:max_points]]
+    rank = level_rank(df["warning_level"]).to_numpy()
+    owed = pd.to_numeric(df["amount_owed"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+    df = df.iloc[np.lexsort((owed, rank))]  # drawing order: least severe first, red on top
     size = pd.to_numeric(df[size_by], errors="coerce").fillna(0.0).clip(lower=0).to_numpy(dtype=float)
     pos = size[size > 0]
     top = float(np.quantile(pos, 0.95)) if pos.size else 0.0  # one huge site must not shrink all others
     radius = 3 + 7 * np.sqrt(np.clip(size / top, 0, 1)) if top > 0 else np.full(len(df), 4.0)
+    titles, bodies = project_tips(df)
+    # projects without a warning recede: smaller and paler
+    colors = {lv: hex_to_rgba(hx, POINT_ALPHA) for lv, hx in LEVEL_HEX.items()} | {None: hex_to_rgba("#9e9e9e", 150)}
     recs = []
-    for p, r in zip(df.to_dict("records"), radius.tolist(), strict=True):
-        lv = p.get("warning_level") if p.get("warning_level") in LEVEL_HEX else None
-        title, body = project_tip(p)
-        recs.append({"kind": "project", "project_id": plain(p.get("project_id"), 60),
-                     "county_code": str(p.get("county_code") or ""),
-                     "lon": round(float(p["lon_wgs84"]), 6), "lat": round(float(p["lat_wgs84"]), 6),
-                     # projects without a warning recede: smaller and paler
-                     "color": hex_to_rgba(LEVEL_HEX.get(lv, "#9e9e9e"), POINT_ALPHA if lv else 150),
+    for pid, cc, lon, lat, lv, r, title, body in zip(
+            df["project_id"].tolist(), df["county_code"].tolist(), df["lon_wgs84"].tolist(), df["lat_wgs84"].tolist(),
+            df["warning_level"].tolist(), radius.tolist(), titles, bodies, strict=True):
+        lv = lv if lv in LEVEL_HEX else None
+        recs.append({"project_id": plain(pid, 60), "county_code": str(cc or ""),
+                     "lon": round(float(lon), 6), "lat": round(float(lat), 6), "color": list(colors[lv]),
                      "radius": round(scale * (float(r) if lv else 2.5 + float(r) / 3), 1),
                      "level": lv, "tip_title": title, "tip_body": body})
     return recs, dropped
+
+
+@dataclass(frozen=True, eq=False)
+class ProjectView:
+    """The projects matching the map's filters, reduced to what the page lists and draws: a few thousand rows at
+    any scale (the page caches this, not the 300,000 projects of the country)."""
+    total: int                 # projects matching the filters
+    placed: int                # with coordinates inside their county (drawable)
+    outside: int               # coordinates outside their declared county
+    missing: int               # no coordinates
+    listed: pd.DataFrame       # most severe first (warning level, then amount owed); at most max_list rows
+    problems: pd.DataFrame     # outside their county, or county not in the boundary data; at most max_list rows
+    n_problems: int
+    drawn: pd.DataFrame        # the most severe placed projects, at most max_points (what project_points draws)
+
+    @property
+    def dropped(self) -> int:
+        """Placed projects not drawn because of max_points."""
+        return self.placed - len(self.drawn)
+
+
+def project_view(projects: pd.DataFrame, max_list: int = 5000, max_points: int = MAX_POINTS) -> ProjectView:
+    """projects: data.projects() joined with geoserve.locate_projects() (location_status, point_county_*)."""
+    from huxin.geoserve import MISSING, OK, OUTSIDE, UNKNOWN
+
+    if projects.empty:
+        return ProjectView(0, 0, 0, 0, projects, projects, 0, projects)
+    # positions only: the frame itself is sliced once per output, never reordered as a whole (300,000 rows)
+    status = projects["location_status"].to_numpy(dtype=object)
+    order = severity_order(projects)
+    placed = ((status == OK) & projects["lon_wgs84"].notna().to_numpy() & projects["lat_wgs84"].notna().to_numpy())
+    placed_order = order[placed[order]]
+    bad = np.flatnonzero((status == OUTSIDE) | (status == UNKNOWN))
+    return ProjectView(total=len(projects), placed=int(placed.sum()), outside=int((status == OUTSIDE).sum()),
+                       missing=int((status == MISSING).sum()), listed=projects.iloc[order[:max_list]],
+                       problems=projects.iloc[bad[:max_list]], n_problems=len(bad),
+                       drawn=projects.iloc[placed_order[:max_points]])
 
 
 def heat_points(clues: pd.DataFrame, project_xy: Mapping[str, tuple[float, float]],
                 county_xy: Mapping[str, tuple[float, float]], cell: float | None = None) -> list[dict[str, Any]]:
     """Heat-layer records: clues at their project's point when known, else at their county's label point (clues
     carry no coordinates of their own), summed per grid cell of `cell` degrees (None: per distinct point) so a
-    national month (~250,000 clues) stays a few thousand weighted records. No ledger text."""
+    national month (~250,000 clues) stays a few thousand weighted records. No ledger text. Vectorised."""
+    n = len(clues)
+    if not n:
+        return []
     pids = clues["project_id"] if "project_id" in clues else pd.Series(None, index=clues.index, dtype=object)
     ccs = clues["county_code"] if "county_code" in clues else pd.Series(None, index=clues.index, dtype=object)
-    weights: dict[tuple[float, float], int] = {}
-    for pid, cc in zip(pids.tolist(), ccs.tolist(), strict=True):
-        xy = project_xy.get(pid) if isinstance(pid, str) else None
-        xy = xy or county_xy.get(str(cc))
-        if not xy:
-            continue
-        x, y = float(xy[0]), float(xy[1])
-        key = ((round(x / cell) * cell, round(y / cell) * cell) if cell else (x, y))
-        weights[key] = weights.get(key, 0) + 1
-    return [{"lon": round(x, 5), "lat": round(y, 5), "w": w} for (x, y), w in weights.items()]
+
+    def lookup(keys: pd.Series, table: Mapping[str, tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
+        if not table:
+            return np.full(n, np.nan), np.full(n, np.nan)
+        xy = pd.DataFrame([(float(x), float(y)) for x, y in table.values()], index=list(table), columns=["x", "y"])
+        pos = xy.index.get_indexer(keys.to_numpy(dtype=object))
+        ok = pos >= 0
+        x, y = np.full(n, np.nan), np.full(n, np.nan)
+        x[ok], y[ok] = xy["x"].to_numpy()[pos[ok]], xy["y"].to_numpy()[pos[ok]]
+        return x, y
+
+    px, py = lookup(pids, project_xy)
+    cx, cy = lookup(ccs.map(str), county_xy)
+    x, y = np.where(np.isnan(px), cx, px), np.where(np.isnan(px), cy, py)
+    keep = ~np.isnan(x)
+    x, y = x[keep], y[keep]
+    if cell:
+        x, y = np.round(x / cell) * cell, np.round(y / cell) * cell
+    w = pd.DataFrame({"x": x, "y": y}).groupby(["x", "y"], sort=False).size()
+    return [{"lon": round(float(a), 5), "lat": round(float(b), 5), "w": int(c)}
+            for (a, b), c in zip(w.index.tolist(), w.tolist(), strict=True)]
 
 
 def heat_cell(bounds: tuple[float, float, float, float] | None, cells: int = 300) -> float | None:
@@ -420,23 +563,28 @@ def heat_cell(bounds: tuple[float, float, float, float] | None, cells: int = 300
 # ---------------------------------------------------------------------------------------------
 # View and deck
 def bounds_of(shapes: Mapping[str, Any]) -> tuple[float, float, float, float] | None:
-    """(min lon, min lat, max lon, max lat) of a FeatureCollection."""
-    xs: list[float] = []
-    ys: list[float] = []
-
-    def walk(c: Any) -> None:
-        if c and isinstance(c[0], int | float):
-            xs.append(float(c[0]))
-            ys.append(float(c[1]))
-        else:
-            for x in c:
-                walk(x)
-
+    """(min lon, min lat, max lon, max lat) of a FeatureCollection (exterior rings of polygons suffice)."""
+    rings: list[Any] = []
     for f in shapes.get("features", []):
-        walk(f["geometry"]["coordinates"])
-    if not xs:
+        g = f["geometry"]
+        if g["type"] == "Polygon":
+            rings += g["coordinates"][:1]
+        elif g["type"] == "MultiPolygon":
+            rings += [poly[0] for poly in g["coordinates"] if poly]
+        else:  # points, lines, collections: every coordinate
+            rings.append(_flat(g.get("coordinates", [])))
+    pts = [np.asarray(r, dtype=float)[:, :2] for r in rings if len(r)]
+    if not pts:
         return None
-    return min(xs), min(ys), max(xs), max(ys)
+    xy = np.concatenate(pts)
+    (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
+    return float(x0), float(y0), float(x1), float(y1)
+
+
+def _flat(c: Any) -> list[Any]:
+    if c and isinstance(c[0], int | float):
+        return [c[:2]]
+    return [p for x in c for p in _flat(x)]
 
 
 def _merc_y(lat: float) -> float:
@@ -468,14 +616,32 @@ class CompactDeck(pdk.Deck):
         return json.dumps(json.loads(super().to_json()), ensure_ascii=False, separators=(",", ":"))
 
 
+class PrebuiltDeck:
+    """A deck already serialised (e.g. CompactDeck.to_json() cached by the page on the data version and its
+    arguments), for st.pydeck_chart: it reads only to_json(), the tooltip and a few optional attributes, so a
+    rerun with unchanged inputs neither rebuilds the layers nor serialises them again."""
+
+    layers: tuple[Any, ...] = ()
+    mapbox_key = None
+    width = None
+
+    def __init__(self, spec_json: str, tooltip: Mapping[str, Any] | None = None) -> None:
+        self._json = spec_json
+        self._tooltip = dict(tooltip) if tooltip is not None else None
+
+    def to_json(self) -> str:
+        return self._json
+
+
 def build_deck(counties: str | Mapping[str, Any], labels: Sequence[Mapping[str, Any]] = (),
                points: Sequence[Mapping[str, Any]] = (), heat: Sequence[Mapping[str, Any]] | None = None,
-               view: pdk.ViewState | None = None, label_px: int = 13) -> CompactDeck:
+               view: pdk.ViewState | None = None, label_px: int = 13, stroked: bool = False) -> CompactDeck:
     """The map: county polygons (a static-file URL or an inline FeatureCollection) as the base, optional heat,
     project points, county names on top (readable over dense points). Layer ids: counties, heat, projects, labels
-    (selection uses them)."""
+    (selection uses them). Borders are the gaps display_shapes leaves between the polygons; stroked=True draws
+    outlines instead (deck.gl's PathLayer: slow under software rendering, see the module docstring)."""
     layers = [pdk.Layer(
-        "GeoJsonLayer", data=counties, id="counties", pickable=True, stroked=True, filled=True,
+        "GeoJsonLayer", data=counties, id="counties", pickable=True, stroked=stroked, filled=True,
         get_fill_color="properties.fill", get_line_color=[255, 255, 255, 255], line_width_min_pixels=1,
         auto_highlight=True, highlight_color=[0, 0, 0, 45],
         opacity=0.35 if heat else 1.0)]  # counties recede under the heat layer
