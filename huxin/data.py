@@ -737,7 +737,9 @@ def key_matters(scope: Scope, week_start: dt.date, week_end: dt.date) -> pd.Data
         "change": np.where(new, "本周新增", np.where(prev_level.ne(R.RED), "本周升为红色", "仍为红色")),
         "new_large": new & large(cl["workers"], cl["amount"])})
 
-    pj = projects(scope, as_of, NO_FILTERS, True)
+    # read past the cache: only the red projects are kept (a national roll-up has 300,000 active projects, and
+    # caching that frame costs seconds of pickling and memory for nothing)
+    pj = projects.uncached(scope, as_of, NO_FILTERS, True)  # type: ignore[attr-defined]
     pj = pj[pj["warning_level"] == R.RED]
     project_rows = pd.DataFrame({
         "kind": "项目", "id": pj["project_id"], "county_name": pj["county_name"], "name": pj["name"],

@@ -181,6 +181,31 @@ def test_stock_chart_colours_by_level() -> None:
     assert list(fig.layout.xaxis.categoryarray) == ["乙县", "丙县", "甲县"]
 
 
+def test_charts_at_scale_show_the_ends_only() -> None:
+    """100 counties (a province): the received/closed bars keep the best and worst ten by rank with a gap between,
+    the stock bars the twenty largest; each says so; two counties sharing a name stay apart."""
+    from huxin.charts import ranking as RC
+
+    n = 100
+    t = pd.DataFrame({"code": [f"{i:06d}" for i in range(n)], "name": [f"县{i}" for i in range(n)],
+                      "rank": list(range(1, n + 1)), "received": [i % 7 for i in range(n)],
+                      "closed": [i % 3 for i in range(n)], "closure_rate": [None] * n,
+                      "open_stock": list(range(n)), "overdue_open": [1] * n, "warning_level": ["红"] * n})
+    t.loc[98, "name"] = "县0"                                        # a name shared with the first county
+    fig = WC.received_closed(t)
+    edge = RC.BAR_EDGE
+    shown = list(fig.data[0].x)
+    assert len(shown) == 2 * edge and shown[0] == "县0（000000）" and shown[-2] == "县0（000098）"
+    assert list(fig.layout.xaxis.categoryarray)[edge] == RC.GAP
+    assert "共 100 个区县" in fig.layout.title.subtitle.text
+    stock = WC.stock_by_county(t)
+    bars = [x for tr in stock.data[:-1] for x in tr.x]
+    assert len(bars) == 2 * edge and bars[0] == "县99" and "县0（000098）" in bars
+    assert "只显示存量最大的 20 个" in stock.layout.title.subtitle.text
+    small = WC.stock_by_county(t.head(9))                           # a city: every county, no subtitle
+    assert len(small.data[-1].x) == 9 and not small.layout.title.subtitle.text
+
+
 def test_empty_charts() -> None:
     for builder in (WC.received_closed, WC.stock_by_county):
         fig = builder(pd.DataFrame())

@@ -165,18 +165,18 @@ def edge_rows(n: int, edge: int | None = None, max_all: int | None = None) -> li
     return [*range(edge), *range(n - edge, n)]
 
 
-def _mark_gap(fig: go.Figure, names: list[str], edge: int, hidden: int, total: int, what: str, present: bool) -> None:
+def mark_gap(fig: go.Figure, names: list[str], edge: int, hidden: int, total: int, what: str, present: bool) -> None:
     """An empty slot (GAP) between the first `edge` and the last bars, saying how many counties it stands for, and a
     subtitle saying what the chart leaves out."""
     fig.add_scatter(x=[GAP], y=[None], mode="markers", showlegend=False, hoverinfo="skip")
     fig.update_xaxes(categoryorder="array", categoryarray=[*names[:edge], GAP, *names[edge:]])
     fig.add_annotation(text=f"中间 {hidden:,} 个略", x=GAP, xref="x", y=0.5, yref="paper", showarrow=False,
                        textangle=-90, font={"color": "#757575", "size": 16 if present else 11})
-    _subtitle(fig, f"共 {total:,} 个区县，只显示{what}" + ("" if present else "；完整排名见县区排名表和 Excel 导出"),
+    subtitle(fig, f"共 {total:,} 个区县，只显示{what}" + ("" if present else "；完整排名见县区排名表和 Excel 导出"),
               present)
 
 
-def _subtitle(fig: go.Figure, text: str, present: bool) -> None:
+def subtitle(fig: go.Figure, text: str, present: bool) -> None:
     """A grey line under the title (what a chart at scale leaves out), with room above a top legend."""
     fig.update_layout(title_subtitle_text=text, title_subtitle_font={"size": 16 if present else 12, "color": "#616161"},
                       margin={"t": 125 if present else 95})
@@ -220,7 +220,7 @@ def score_bars(table: pd.DataFrame, grade_a: float = 90, grade_b: float = 75, gr
     fig = _style(fig, title, present, height)
     fig.update_layout(margin={"r": 110 if present else 80})
     if len(t) < len(full):
-        _mark_gap(fig, names, edge, len(full) - len(t), len(full), f"得分前 {edge} 名和后 {edge} 名", present)
+        mark_gap(fig, names, edge, len(full) - len(t), len(full), f"得分前 {edge} 名和后 {edge} 名", present)
     return fig
 
 
@@ -269,9 +269,9 @@ def indicator_bars(table: pd.DataFrame, key: str, target: float | None = None, p
         missing = int(full["_v"].isna().sum())
         what = f"{best}的 {edge} 个和{worst}的 {edge} 个" + (f"（{missing:,} 个无数据）" if missing else "")
         if len(shown) == len(full) - missing:   # few counties with a figure: all of them, no gap
-            _subtitle(fig, f"共 {len(full):,} 个区县，{missing:,} 个无数据未显示", present)
+            subtitle(fig, f"共 {len(full):,} 个区县，{missing:,} 个无数据未显示", present)
         else:
-            _mark_gap(fig, names, edge, len(full) - missing - len(shown), len(full), what, present)
+            mark_gap(fig, names, edge, len(full) - missing - len(shown), len(full), what, present)
     return fig
 
 
@@ -386,7 +386,7 @@ def rank_trend_chart(trend: pd.DataFrame, metric: str = "rank", highlight: str |
     fig = _style(fig, title, present, height or (560 if sel.focused and not present else None))
     fig.update_layout(legend={"orientation": "v", "yanchor": "top", "y": 1.0, "xanchor": "left", "x": 1.02})
     if sel.focused:
-        _subtitle(fig, sel.describe() + ("" if present else "；完整排名见县区排名表"), present)
+        subtitle(fig, sel.describe() + ("" if present else "；完整排名见县区排名表"), present)
         fig.update_layout(legend_groupclick="toggleitem")
     return fig
 

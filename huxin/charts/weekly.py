@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from huxin.charts import ranking as RC
 from huxin.vocab import LEVEL_COLORS, LEVELS, NO_LEVEL_COLOR
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, SimHei, sans-serif"
@@ -54,7 +55,9 @@ def received_closed(table: pd.DataFrame, present: bool = False, height: int | No
     if table is None or table.empty:
         return _empty(title, present, height)
     t = table.sort_values(["rank", "code"]) if "rank" in table else table
-    names = t["name"].tolist()
+    total = len(t)
+    t = t.iloc[RC.edge_rows(total)]      # a province or the country: the best and the worst by rank
+    names = _names(t, table)
     fig = go.Figure()
     fig.add_bar(x=names, y=t["received"].astype(int), name="本周受理", marker_color=RECEIVED_COLOR,
                 text=t["received"].astype(int), textposition="outside", cliponaxis=False,
@@ -65,7 +68,10 @@ def received_closed(table: pd.DataFrame, present: bool = False, height: int | No
                 hovertemplate="%{x}<br>已办结 %{y} 条（办结率 %{customdata}）<extra></extra>")
     fig.update_layout(barmode="group")
     fig.update_yaxes(title_text="线索（条）")
-    return _style(fig, title, present, height)
+    fig = _style(fig, title, present, height)
+    if len(t) < total:
+        RC.mark_gap(fig, names, RC.BAR_EDGE, total - len(t), total, f"排名前后各 {RC.BAR_EDGE} 位", present)
+    return fig
 
 
 def stock_by_county(table: pd.DataFrame, present: bool = False, height: int | None = None,
@@ -75,8 +81,11 @@ def stock_by_county(table: pd.DataFrame, present: bool = False, height: int | No
     if table is None or table.empty:
         return _empty(title, present, height)
     t = table.sort_values(["open_stock", "code"], ascending=[False, True])
+    total = len(t)
+    if total > RC.BAR_MAX_ALL:           # a province or the country: the largest stocks only
+        t = t.head(2 * RC.BAR_EDGE)
     levels = [lv if isinstance(lv, str) and lv in LEVEL_COLORS else None for lv in t["warning_level"]]
-    t = t.assign(_level=levels)
+    t = t.assign(_level=levels, name=_names(t, table))
     fig = go.Figure()
     for lv in (*LEVELS, None):
         part = t[t["_level"].isna()] if lv is None else t[t["_level"] == lv]
@@ -92,7 +101,18 @@ def stock_by_county(table: pd.DataFrame, present: bool = False, height: int | No
                 hovertemplate="%{x}<br>超期未办结 %{y} 条<extra></extra>")
     fig.update_layout(barmode="overlay")
     fig.update_xaxes(categoryorder="array", categoryarray=t["name"].tolist())
-    return _style(fig, title, present, height)
+    fig = _style(fig, title, present, height)
+    if len(t) < total:
+        RC.subtitle(fig, f"共 {total:,} 个区县，只显示存量最大的 {len(t)} 个"
+                     + ("" if present else "；全部见县区表和 Excel 导出"), present)
+    return fig
+
+
+def _names(t: pd.DataFrame, table: pd.DataFrame) -> list[str]:
+    """Display names of t's counties: a name shared by several counties of the table gets its code (38 names repeat
+    nationally, 朝阳区 among them), so no two counties collapse into one bar."""
+    labels = RC.county_labels(table["code"], table["name"])
+    return [labels[str(c)] for c in t["code"].tolist()]
 
 
 def weekly_figures(summary: dict[str, Any], present: bool = False) -> list[tuple[str, go.Figure]]:
