@@ -135,7 +135,7 @@ def data_version() -> str:
 
 # Shared pieces of SQL: huxin/sql/_<name>.sql, included where a query says {<name>} (in this order, since a piece may
 # include a later one). Their first two lines are a comment about the file and are dropped.
-_SQL_PIECES = ("drill_clues", "clue_due", "clue_filters")
+_SQL_PIECES = ("drill_clues", "clue_due", "clue_filters", "case_filters")
 
 
 @functools.lru_cache(maxsize=64)
@@ -562,7 +562,7 @@ def cases(scope: Scope, as_of: dt.date, filters: Filters = NO_FILTERS, open_only
     camp = campaign_for(as_of, rules)
     cal = work_calendar()
     fp = _filter_params(filters)
-    df = query("""
+    df = query(with_pieces("""
         SELECT k.case_id, k.clue_id, k.project_id, p.name AS project_name, p.investment_type, p.sector,
                k.county_code, r.name AS county_name, k.employer, k.opened_date, k.workers, k.amount_owed,
                k.amount_paid, k.status, k.supervision_level, k.leader, k.responsible_unit, k.due_date,
@@ -571,16 +571,10 @@ def cases(scope: Scope, as_of: dt.date, filters: Filters = NO_FILTERS, open_only
         FROM cases k LEFT JOIN projects p USING (project_id) LEFT JOIN regions r ON r.code = k.county_code
         WHERE k.opened_date <= $as_of AND ($counties IS NULL OR list_contains($counties, k.county_code))
           AND ($open_only = false OR k.closed_date IS NULL OR k.closed_date > $as_of)
-          AND ($search = '' OR contains(lower(k.employer), lower($search)) OR contains(lower(k.case_id), lower($search))
-               OR contains(lower(coalesce(k.project_id, '')), lower($search))
-               OR contains(lower(coalesce(p.name, '')), lower($search)))
-          AND (len($investment_types) = 0 OR list_contains($investment_types, p.investment_type))
-          AND (len($sectors) = 0 OR list_contains($sectors, p.sector))
-          AND ($date_from IS NULL OR k.opened_date >= $date_from)
-          AND ($date_to IS NULL OR k.opened_date <= $date_to)
+          {case_filters}
           AND ($project IS NULL OR coalesce(k.project_id, '') = $project)
           AND (len($employers) = 0 OR list_contains($employers, k.employer))
-        ORDER BY k.opened_date DESC, k.case_id""",
+        ORDER BY k.opened_date DESC, k.case_id"""),
                {"as_of": as_of, "counties": _counties_param(scope), "open_only": open_only, "project": project,
                 "employers": list(employers),
                 "search": fp["search"], "investment_types": fp["investment_types"], "sectors": fp["sectors"],

@@ -9,13 +9,7 @@ level_cases AS (
     FROM cases k LEFT JOIN projects p USING (project_id) LEFT JOIN clues c ON c.clue_id = k.clue_id
     WHERE k.opened_date <= $as_of AND (k.closed_date IS NULL OR k.closed_date > $as_of)
       AND ($counties IS NULL OR list_contains($counties, k.county_code))
-      AND ($search = '' OR contains(lower(k.employer), lower($search)) OR contains(lower(k.case_id), lower($search))
-           OR contains(lower(coalesce(k.project_id, '')), lower($search))
-           OR contains(lower(coalesce(p.name, '')), lower($search)))
-      AND (len($investment_types) = 0 OR list_contains($investment_types, p.investment_type))
-      AND (len($sectors) = 0 OR list_contains($sectors, p.sector))
-      AND ($date_from IS NULL OR k.opened_date >= $date_from)
-      AND ($date_to IS NULL OR k.opened_date <= $date_to)
+      {case_filters}
       -- (the constant condition inside lets DuckDB skip reading the clues when no clue-only filter is set)
       AND ($clue_only = false OR k.clue_id IN (SELECT clue_id FROM filtered_clues WHERE $clue_only))
 )
