@@ -669,21 +669,6 @@ def repeat_employers(scope: Scope, as_of: dt.date, start: dt.date, top: int = 20
 
 
 @cached
-def townships(scope: Scope, as_of: dt.date, start: dt.date, filters: Filters = NO_FILTERS) -> pd.DataFrame:
-    """Per-township KPI strip inside the counties in scope (received, closed, open, overdue)."""
-    df = clues.uncached(scope, as_of, filters, False, 10_000_000)  # type: ignore[attr-defined]
-    if df.empty:
-        return pd.DataFrame(columns=["county_code", "township", "received", "closed", "open", "overdue_open"])
-    df["township"] = df["township"].fillna("（未填乡镇）")
-    in_period = pd.to_datetime(df["received_date"]).dt.date >= start
-    g = df.assign(rec=in_period, clo=in_period & ~df["is_open"], op=df["is_open"], ov=df["overdue"])
-    out = g.groupby(["county_code", "township"], as_index=False).agg(
-        received=("rec", "sum"), closed=("clo", "sum"), open=("op", "sum"), overdue_open=("ov", "sum"))
-    out["closure_rate"] = [R.rate(c, r) for c, r in zip(out["closed"], out["received"], strict=True)]
-    return out
-
-
-@cached
 def key_matters(scope: Scope, week_start: dt.date, week_end: dt.date) -> pd.DataFrame:
     """重点督办事项 as of the week's end: escalated open cases, red clues and red projects, with owners and what
     changed since the previous week; 'new_large' marks matters new this week with >= N workers or >= X 元.
