@@ -276,7 +276,7 @@ def test_hostile_search_input(text: str, db: Path) -> None:
     for scope in (S.a, S.analyst):
         # no value of the fixture contains any of these strings: the search selects nothing, and raises nothing
         assert data.clues(scope, AS_OF, f).empty and data.projects(scope, AS_OF, f, active_only=False).empty
-        assert data.cases(scope, AS_OF, f).empty and data.townships(scope, AS_OF, dt.date(2026, 1, 1), f).empty
+        assert data.cases(scope, AS_OF, f).empty and data.drill_counts(scope, AS_OF, dt.date(2026, 1, 1), f, by="township").empty
     assert data.clue_detail(S.a, text, AS_OF) is None
     assert data.employer_view(S.analyst, text, AS_OF)["clues"].empty
     assert set(data.clues(S.analyst, AS_OF)["clue_id"]) == all_clues      # the database is intact afterwards
@@ -289,7 +289,7 @@ def test_hostile_filter_values(field: str, db: Path) -> None:
     c = data.clues(S.analyst, AS_OF, f)
     p = data.projects(S.analyst, AS_OF, f, active_only=False)
     k = data.cases(S.analyst, AS_OF, f)
-    assert c.empty and data.townships(S.analyst, AS_OF, dt.date(2026, 1, 1), f).empty
+    assert c.empty and data.drill_counts(S.analyst, AS_OF, dt.date(2026, 1, 1), f, by="township").empty
     assert p.empty if field in _PROJECT_FIELDS else set(p["project_id"]) == all_projects   # ignored, not widened
     assert k.empty or field not in _CASE_FIELDS
 
@@ -325,7 +325,7 @@ def record_tables(scope: data.Scope) -> dict[str, pd.DataFrame]:
     return {"线索": data.clues(scope, AS_OF), "项目": data.projects(scope, AS_OF, active_only=False),
             "案件": data.cases(scope, AS_OF),
             "重点督办": data.key_matters(scope, dt.date(2026, 11, 16), dt.date(2026, 11, 22)),
-            "乡镇": data.townships(scope, AS_OF, dt.date(2026, 1, 1)),
+            "乡镇": data.drill_counts(scope, AS_OF, dt.date(2026, 1, 1), by="township"),
             "重复反映": data.repeat_employers(scope, AS_OF, dt.date(2026, 1, 1)),
             "排名": data.county_table(scope, AS_OF, dt.date(2026, 1, 1))}
 
