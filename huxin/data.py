@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from huxin import db
 from huxin import rules as R
@@ -176,9 +177,49 @@ def query(text: str, params: dict[str, Any] | list[Any] | None = None, rules: Ru
         cur.register("deadline_days", _deadline_frame(rules))
         for name, frame in (tables or {}).items():
             cur.register(name, frame)
-        return cur.execute(text, params or {}).df()
+        return to_frame(cur.sql(text, params=params or {}).to_arrow_table())
     finally:
         cur.close()
+
+
+# DuckDB's own .df() builds pandas columns value by value: 2-4 s for the 300,000 projects of a national roll-up
+# (bench/RESULTS.md, "Third round"); through Arrow it takes a tenth of that. to_frame gives the dtypes .df() gives
+# (dates as datetime64[us], nullable integers and booleans where there are NULLs, DECIMAL/HUGEINT as float64);
+# tests/test_fetch.py compares both ways on every data function.
+_NULLABLE_INT = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
+                 pa.int64(): pd.Int64Dtype(), pa.uint8(): pd.UInt8Dtype(), pa.uint16(): pd.UInt16Dtype(),
+                 pa.uint32(): pd.UInt32Dtype(), pa.uint64(): pd.UInt64Dtype()}
+
+
+def _column(col: pa.ChunkedArray) -> pd.Series | np.ndarray:
+    t = col.type
+    if pa.types.is_date(t):
+        return col.cast(pa.timestamp("us")).to_pandas()
+    if pa.types.is_decimal(t):                       # DECIMAL, and HUGEINT sums: .df() gives float64
+        return col.cast(pa.float64()).to_pandas()
+    if pa.types.is_integer(t) and col.null_count:    # .df(): a nullable integer dtype when there are NULLs
+        return col.to_pandas(types_mapper=_NULLABLE_INT.get)
+    if pa.types.is_boolean(t) and col.null_count:
+        return col.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get)
+    if (pa.types.is_string(t) or pa.types.is_large_string(t)) and col.null_count == len(col):
+        return pd.Series([None] * len(col), dtype=object)   # .df(): object, not str, when there is no string at all
+    return col.to_pandas()
+
+
+def _plain_type(t: pa.DataType) -> bool:
+    return (pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_integer(t)
+            or pa.types.is_floating(t) or pa.types.is_boolean(t) or pa.types.is_date(t) or pa.types.is_decimal(t)
+            or (pa.types.is_timestamp(t) and t.tz is None) or pa.types.is_null(t))
+
+
+def to_frame(table: pa.Table) -> pd.DataFrame:
+    """A DuckDB result (as Arrow) as the DataFrame DuckDB's .df() would give, built column by column from Arrow.
+    Tables with other column types (lists, structs, intervals, time zones) or repeated names go through pyarrow's
+    whole-table conversion (none of our queries returns them)."""
+    names = table.column_names
+    if len(set(names)) != len(names) or not all(_plain_type(f.type) for f in table.schema):
+        return table.to_pandas(date_as_object=False)
+    return pd.DataFrame({n: _column(table.column(i)) for i, n in enumerate(names)}, columns=names)
 
 
 def _in_streamlit() -> bool:
@@ -347,11 +388,16 @@ def totals_from(table: pd.DataFrame) -> dict[str, Any]:
 
 @cached
 def totals(scope: Scope, as_of: dt.date, start: dt.date) -> dict[str, Any]:
-    """Totals over the counties in scope (a county user gets their own county's totals)."""
-    table = county_table(scope, as_of, start)
+    """Totals over the counties in scope (a county user gets their own county's totals).
+
+    Summed from the per-county aggregates (every count totals_from sums is one of them), the same frame
+    county_table ranks, so no league table and no last week's ranking is computed for a total: the weekly page's
+    "last week" totals would otherwise compute the week before last as well (a second of DuckDB at national scale).
+    """
+    agg = county_aggregates(ALL if scope.counties is not None else scope, as_of, start)
     if scope.counties is not None:
-        table = table[table["code"].isin(scope.counties)]
-    return totals_from(table)
+        agg = agg[agg["code"].isin(scope.counties)]
+    return totals_from(agg)
 
 
 @cached
@@ -685,22 +731,20 @@ def key_matters(scope: Scope, week_start: dt.date, week_end: dt.date) -> pd.Data
     def since_monday(dates: pd.Series) -> pd.Series:
         return pd.to_datetime(dates).dt.date >= week_start
 
-    # Cases: escalated (挂牌督办 / 领导包案 / 专案组) or new this week and large. One open now and opened before this
-    # week was open at the end of last week too, so last week's open cases hold its previous stage.
+    # Cases: escalated (挂牌督办 / 领导包案 / 专案组) or new this week and large.
     ks = cases(scope, as_of, NO_FILTERS, True)
     new = since_monday(ks["opened_date"])
     big = new & large(ks["workers"], ks["amount_owed"])
     ks = ks.assign(new_large=big)[ks["supervision_level"].fillna("").astype(bool) | big]
-    prev_open = cases(scope, prev, NO_FILTERS, True)
-    prev_status = ks["case_id"].map(dict(zip(prev_open["case_id"], prev_open["status_at"], strict=True)))
     stage = ks["status"].map(lambda v: CASE_STAGE_LABEL.get(v, v))
     case_rows = pd.DataFrame({
         "kind": "案件", "id": ks["case_id"], "county_name": ks["county_name"], "name": ks["employer"],
         "level": ks["supervision_level"].map(lambda v: SUPERVISION_LABEL.get(v, "重大案件")),
         "leader": ks["leader"], "unit": ks["responsible_unit"], "amount": ks["amount_owed"], "workers": ks["workers"],
         "deadline": ks["due_date"], "workdays_left": ks["workdays_left"], "stage": stage,
-        "change": np.where(new[ks.index], "本周新立案",
-                           np.where(prev_status.eq(ks["status_at"]), "无变化", "阶段变为" + stage.astype(str))),
+        # The case ledger holds each case's current stage only (no dated stage history), so a case opened before
+        # this week shows its stage without a change; re-reading the cases as of last Sunday gave the same stage.
+        "change": np.where(new[ks.index], "本周新立案", "无变化"),
         "new_large": ks["new_large"]})
 
     # Red clues; "本周升为红色" when it was open but not red at the end of last week.

@@ -283,6 +283,16 @@ def test_totals_and_clearing(scenario: Path) -> None:
     assert (per[A], per[B], per[E]) == (7, 5, 1)
 
 
+
+def test_totals_are_the_sums_of_the_league_table(scenario: Path) -> None:
+    # totals() sums the aggregates directly; it must equal summing the league table, city-wide and for one county
+    for scope in (data.ALL, data.ALL.narrowed(A), data.ALL.narrowed(B)):
+        table = data.county_table(scope, AS_OF, FROM)
+        if scope.counties is not None:
+            table = table[table["code"].isin(scope.counties)]
+        assert data.totals(scope, AS_OF, FROM) == data.totals_from(table)
+    assert data.totals(data.ALL.narrowed(A), AS_OF, FROM)["open_stock"] == 7
+
 def test_calendar_warning_names_the_uncovered_year(scenario: Path) -> None:
     ctx = data.context(AS_OF, FROM)
     assert len(ctx.calendar_warnings) == 1 and ctx.calendar_warnings[0].startswith("2027 年")
