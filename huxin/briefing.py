@@ -109,11 +109,11 @@ def weekly_summary(scope: data.Scope, week_monday: dt.date, as_of: dt.date) -> d
         raise ValueError(f"所选周（{monday:%Y年%m月%d日}起）晚于数据截至日期 {as_of:%Y年%m月%d日}，无法统计。")
     prev_monday = monday - dt.timedelta(days=7)
     prev_sunday = monday - dt.timedelta(days=1)
-    this = data.totals(scope, end, monday)
-    prev = data.totals(scope, prev_sunday, prev_monday)
-    table = data.county_table(scope, end, monday)
-    matters = data.key_matters(scope, monday, end)
-    clear = data.clearing(scope, end)
+    # independent of each other: computed at the same time (a national roll-up's cold run: 6.6 s one after another)
+    matters, table, this, prev, clear = data.together(
+        lambda: data.key_matters(scope, monday, end), lambda: data.county_table(scope, end, monday),
+        lambda: data.totals(scope, end, monday), lambda: data.totals(scope, prev_sunday, prev_monday),
+        lambda: data.clearing(scope, end))
     proj, ye = clear["projection"], clear["year_end_projection"]
     camp = clear["campaign"]
     area, area_name = _area(scope, table)

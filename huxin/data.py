@@ -15,6 +15,7 @@ import json
 import re
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -128,6 +129,34 @@ def _connection() -> tuple[str, duckdb.DuckDBPyConnection]:
     if pin is not None and pin[0] == str(current_db()):
         return pin[1], pin[2]
     return db.reader(current_db())
+
+
+def together(*calls: Callable[[], Any], workers: int = 3) -> list[Any]:
+    """Run independent data functions at the same time (threads) and return their results in order; exceptions
+    propagate. Each thread reads the database version this script run pinned (begin_run), and inside Streamlit it
+    carries the run's context, so the data cache works as in the script thread (and computes a value once when two
+    threads ask for it). DuckDB runs a query without holding the GIL, so one call's query overlaps another's pandas
+    work: the weekly page at national scale computes four aggregates, the key matters and the clearing this way."""
+    pin = getattr(_pinned, "value", None)
+    ctx = None
+    if _in_streamlit():
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+        ctx = get_script_run_ctx(suppress_warning=True)
+
+    def run(fn: Callable[[], Any]) -> Any:
+        if ctx is not None:
+            from streamlit.runtime.scriptrunner import add_script_run_ctx
+            add_script_run_ctx(threading.current_thread(), ctx)
+        _pinned.value = pin
+        try:
+            return fn()
+        finally:
+            _pinned.value = None
+
+    if len(calls) <= 1 or workers <= 1:
+        return [fn() for fn in calls]
+    with ThreadPoolExecutor(max_workers=min(workers, len(calls)), thread_name_prefix="huxin-data") as pool:
+        return [f.result() for f in [pool.submit(run, fn) for fn in calls]]
 
 
 def data_version() -> str:
@@ -949,6 +978,18 @@ def drill_open_clues(scope: Scope, as_of: dt.date, filters: Filters = NO_FILTERS
     if filters.levels:
         df = df[df["warning_level"].isin(filters.levels)]
     return df.reset_index(drop=True)
+
+
+@cached
+def clue_places(scope: Scope, as_of: dt.date, filters: Filters = NO_FILTERS) -> pd.DataFrame:
+    """county_code and project_id ('' without one) of every clue received by as_of that passes the filters (not the
+    warning level, which only open clues have): what the map's heat layer needs, without reading the clues in full
+    (a national month is ~250,000 clues)."""
+    if filters.levels:
+        raise ValueError("clue_places takes no warning-level filter")
+    params = {**_drill_params(scope, as_of, as_of, filters, None, None, None), "use_ids": False}
+    text = sql("clue_places")
+    return query(text, _used(text, params), load_rules(), {"passing_ids": _NO_IDS})
 
 
 @cached

@@ -54,9 +54,9 @@ def heat_layer(version: str, rules_key: str, scope: data.Scope, end: dt.date, fi
     Only the few thousand weighted points are cached, not the frames they come from (see project_view)."""
     projects = data.projects.uncached(scope, end, filters)  # type: ignore[attr-defined]
     placed = projects[geoserve.locate_projects(projects)["location_status"] == geoserve.OK]
-    recent = data.clues.uncached(scope, end, data.Filters(  # type: ignore[attr-defined]
+    recent = data.clue_places.uncached(scope, end, data.Filters(  # type: ignore[attr-defined]
         sectors=filters.sectors, investment_types=filters.investment_types,
-        date_from=end - dt.timedelta(days=HEAT_DAYS - 1), date_to=end), False, 1_000_000)
+        date_from=end - dt.timedelta(days=HEAT_DAYS - 1), date_to=end))
     project_xy = dict(zip(placed["project_id"], zip(placed["lon_wgs84"], placed["lat_wgs84"], strict=True),
                           strict=True))
     reg = data.regions(scope)

@@ -569,3 +569,21 @@ def test_map_page_reuses_what_it_built(make_db: Any, app_test: Any, monkeypatch:
     # a changed choice is built anew (and only what it changes: the projects are not located again)
     at.selectbox(key="map_size_by").set_value("amount_owed").run()
     assert calls == {"points": 2, "deck": 2, "located": 1}
+
+
+def test_clue_places_are_the_clues_records_places(city_db: Path, use_db: Any) -> None:
+    # the heat layer reads only where clues were reported; it must be the same clues data.clues selects
+    use_db(city_db)
+    month = {"date_from": AS_OF - dt.timedelta(days=29), "date_to": AS_OF}
+    county = str(data.regions()["code"].iloc[1])
+    for scope, f in ((data.ALL, data.Filters(**month)), (data.ALL.narrowed(county), data.Filters(**month)),
+                     (data.ALL, data.Filters(sectors=("住建",), **month)),
+                     (data.ALL, data.Filters(investment_types=("government", "soe"), **month)),
+                     (data.ALL, data.NO_FILTERS)):
+        full = data.clues(scope, AS_OF, f, False, 10_000_000)
+        places = data.clue_places(scope, AS_OF, f)
+        want = full.assign(project_id=full["project_id"].fillna("")).groupby(["county_code", "project_id"]).size()
+        assert len(places) == len(full) > 0
+        assert places.groupby(["county_code", "project_id"]).size().sort_index().equals(want.sort_index())
+    with pytest.raises(ValueError):
+        data.clue_places(data.ALL, AS_OF, data.Filters(levels=("红",)))
