@@ -892,14 +892,13 @@ def rank_trend(scope: Scope, as_of: dt.date) -> pd.DataFrame:
     """Score, grade and rank of every county at each campaign week end (campaign_week_ends), each over the campaign
     period [campaign start, week end]: columns d, code, name, score, grade, rank. City-wide like county_table."""
     rules = load_rules()
-    cal = work_calendar()
     camp = campaign_for(as_of, rules)
     base = ALL if scope.counties is not None else scope
     parts = []
     for d in campaign_week_ends(as_of):
-        t = R.county_table(county_aggregates(base, d, min(camp.start, d)), None, d, camp.deadline, cal, rules)
+        t = R.league_scores(county_aggregates(base, d, min(camp.start, d)), rules)
         if not t.empty:
-            parts.append(t[["code", "name", "score", "grade", "rank"]].assign(d=d))
+            parts.append(t.assign(d=d))
     if not parts:
         return pd.DataFrame(columns=["d", "code", "name", "score", "grade", "rank"])
     out = pd.concat(parts, ignore_index=True)

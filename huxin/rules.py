@@ -486,6 +486,24 @@ AGG_COLUMNS = ("received", "closed", "closed_on_time", "overdue_open", "open_clu
                "amount_owed", "amount_recovered", "workers_involved", "stock_window_start")
 
 
+_SCORE_INPUTS = ("received", "closed", "closed_on_time", "overdue_open", "open_clues", "open_stock",
+                 "open_stock_at_start", "active_projects", "projects_all_core", "repeat_clues")
+
+
+def league_scores(agg: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """code, name, score, grade and rank of every county of a per-county aggregate frame: what county_table gives
+    them (the same county_score and competition_rank), without the projections, warnings and texts. The rank
+    trend needs only these, for every week of the campaign."""
+    if agg.empty:
+        return pd.DataFrame(columns=["code", "name", "score", "grade", "rank"])
+    scores = [county_score(*(int(v) for v in row), rules) for row in
+              agg[list(_SCORE_INPUTS)].itertuples(index=False, name=None)]
+    out = pd.DataFrame({"code": agg["code"].to_numpy(), "name": agg["name"].to_numpy(),
+                        "score": [s.total for s in scores], "grade": [s.grade for s in scores]})
+    out["rank"] = competition_rank(out["score"].tolist())
+    return out.sort_values(["rank", "code"]).reset_index(drop=True)
+
+
 def county_table(agg: pd.DataFrame, prev_agg: pd.DataFrame | None, as_of: dt.date, deadline: dt.date,
                  cal: WorkCalendar, rules: Rules) -> pd.DataFrame:
     """The league table: one row per county with rates, score, grade, rank, rank change, warning and projection.

@@ -238,6 +238,7 @@ def test_week_ends_and_rank_trend(rank_db: Path, use_db: Callable[[Path], Path])
     table = data.county_table(data.ALL, AS_OF, CAMPAIGN_START).set_index("code")
     assert last["score"].to_dict() == table["score"].to_dict()
     assert last["rank"].to_dict() == table["rank"].to_dict()
+    assert last["grade"].to_dict() == table["grade"].to_dict()
     # a county user gets the same city-wide trend (aggregates only)
     own = data.rank_trend(data.Scope(counties=("410202",)), AS_OF)
     assert len(own) == len(trend) and own["code"].nunique() == 9
@@ -388,3 +389,22 @@ def test_page_at_scale_keeps_full_table_and_bounds_charts(rank_db: Path, app_tes
     assert len(score_p["layout"]["xaxis"]["categoryarray"]) == 2 * 2 + 1
     assert len(trend_p["data"]) == 6
     assert sorted(indicator_p["data"][0]["x"]) == ["顺河回族区", "龙亭区"]
+
+
+def test_league_scores_are_the_league_tables_scores(city_db: Path, use_db: Callable[[Path], Path]) -> None:
+    # the trend scores each week with R.league_scores: the same score, grade and rank as the full league table
+    from huxin import data
+    from huxin import rules as R
+    from huxin.config import load_rules
+    from huxin.workdays import work_calendar
+
+    use_db(city_db)
+    rules = load_rules()
+    for d, start in ((dt.date(2026, 11, 20), CAMPAIGN_START), (dt.date(2026, 11, 1), dt.date(2026, 1, 1)),
+                     (dt.date(2026, 11, 20), dt.date(2026, 11, 16))):
+        agg = data.county_aggregates(data.ALL, d, start)
+        full = R.county_table(agg, None, d, dt.date(2027, 2, 5), work_calendar(), rules)
+        light = R.league_scores(agg, rules)
+        pd.testing.assert_frame_equal(light, full[["code", "name", "score", "grade", "rank"]])
+        assert light["rank"].nunique() > 1
+    assert R.league_scores(agg.iloc[:0], rules).empty
