@@ -486,7 +486,7 @@ AGG_COLUMNS = ("received", "closed", "closed_on_time", "overdue_open", "open_clu
                "amount_owed", "amount_recovered", "workers_involved", "stock_window_start")
 
 
-_SCORE_INPUTS = ("received", "closed", "closed_on_time", "overdue_open", "open_clues", "open_stock",
+SCORE_INPUTS = ("received", "closed", "closed_on_time", "overdue_open", "open_clues", "open_stock",
                  "open_stock_at_start", "active_projects", "projects_all_core", "repeat_clues")
 
 
@@ -497,7 +497,7 @@ def league_scores(agg: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     if agg.empty:
         return pd.DataFrame(columns=["code", "name", "score", "grade", "rank"])
     scores = [county_score(*(int(v) for v in row), rules) for row in
-              agg[list(_SCORE_INPUTS)].itertuples(index=False, name=None)]
+              agg[list(SCORE_INPUTS)].itertuples(index=False, name=None)]
     out = pd.DataFrame({"code": agg["code"].to_numpy(), "name": agg["name"].to_numpy(),
                         "score": [s.total for s in scores], "grade": [s.grade for s in scores]})
     out["rank"] = competition_rank(out["score"].tolist())

@@ -408,3 +408,44 @@ def test_league_scores_are_the_league_tables_scores(city_db: Path, use_db: Calla
         pd.testing.assert_frame_equal(light, full[["code", "name", "score", "grade", "rank"]])
         assert light["rank"].nunique() > 1
     assert R.league_scores(agg.iloc[:0], rules).empty
+
+
+def test_score_inputs_by_week_equal_the_aggregates_of_each_week(city_db: Path,
+                                                                use_db: Callable[[Path], Path]) -> None:
+    # one pass for every week end (records as intervals of week indexes) = county_aggregates week by week
+    from huxin import data
+    from huxin import rules as R
+
+    use_db(city_db)
+    # the 2025/26 campaign (from 15 Nov 2025), which the demo ledgers cover: a period start after the campaign start
+    start = dt.date(2025, 11, 24)
+    ends = tuple(start + dt.timedelta(days=6 + 7 * i) for i in range(11)) + (dt.date(2026, 2, 10),)
+    county = str(data.regions()["code"].iloc[3])
+    for scope in (data.ALL, data.ALL.narrowed(county)):
+        many = data.score_inputs_by_week(scope, ends, start)
+        assert list(many["d"].unique()) == list(ends)
+        for d in ends:
+            want = data.county_aggregates(scope, d, start)[["code", "name", *R.SCORE_INPUTS]]
+            got = many[many["d"] == d].drop(columns="d").reset_index(drop=True)
+            pd.testing.assert_frame_equal(got, want, check_dtype=False)
+        assert many["received"].max() > 0 and (scope.counties or many["overdue_open"].max() > 0)
+    with pytest.raises(ValueError):
+        data.score_inputs_by_week(data.ALL, ends, ends[0] + dt.timedelta(days=1))
+    with pytest.raises(ValueError):   # two campaigns: two different baselines
+        data.score_inputs_by_week(data.ALL, (*ends, dt.date(2026, 11, 20)), start)
+
+
+def test_rank_trend_late_in_the_campaign(city_db: Path, use_db: Callable[[Path], Path]) -> None:
+    from huxin import data
+    from huxin import rules as R
+    from huxin.config import load_rules
+
+    use_db(city_db)
+    as_of = dt.date(2026, 2, 10)     # late in the 2025/26 campaign (from 15 Nov 2025), which the demo covers
+    trend = data.rank_trend(data.ALL, as_of)
+    ends = data.campaign_week_ends(as_of)
+    assert len(ends) == 14 and list(trend["d"].unique()) == ends
+    for d in ends:
+        want = R.league_scores(data.county_aggregates(data.ALL, d, dt.date(2025, 11, 15)), load_rules())
+        got = trend[trend["d"] == d].drop(columns="d").reset_index(drop=True)
+        pd.testing.assert_frame_equal(got[list(want.columns)], want)
