@@ -10,6 +10,7 @@ import math
 import pandas as pd
 import streamlit as st
 
+from huxin import clearingview as V
 from huxin import data, ui
 from huxin import rules as R
 from huxin.charts import clearing as C
@@ -111,11 +112,7 @@ def burndown(height: int) -> None:
 
 # --- Per county -----------------------------------------------------------------------------------
 def county_table(height: int | str = "auto") -> None:
-    table = data.county_table(ctx.scope, as_of, base)
-    if ctx.scope.counties is not None and not table.empty:
-        # county_table keeps every county for the city-wide ranking; this page shows the user's own counties only
-        table = table[table["code"].isin(ctx.scope.counties)]
-    cf = C.county_clearing_frame(table, series, base, as_of)
+    cf = V.clearing_county_frame(ctx.scope, as_of, base)
     if cf.empty:
         st.info("当前范围内没有区县数据。")
         return
@@ -197,8 +194,7 @@ if not present:
 
 # --- What must move: oldest and largest open items ---------------------------------------------
 st.subheader("重点推动事项：最久未结 / 金额最大")
-items = C.oldest_items(data.open_clue_items(ctx.scope, as_of),
-                       data.cases(ctx.scope, as_of, open_only=True), as_of)
+items = V.clearing_items(ctx.scope, as_of)   # oldest first
 item_cfg = {
     "kind": st.column_config.TextColumn("类型"),
     "id": st.column_config.TextColumn("编号"),
@@ -217,8 +213,7 @@ if items.empty:
     st.success("当前范围内没有未结的线索和案件。")
 else:
     n = 8 if present else 20
-    oldest = items.sort_values(["opened", "amount"], ascending=[True, False]).head(n)
-    largest = items.sort_values(["amount", "opened"], ascending=[False, True]).head(n)
+    oldest, largest = V.clearing_top_items(ctx.scope, as_of, n)
     if present:
         st.dataframe(oldest, hide_index=True, column_config=item_cfg, key="oldest_present")
     else:
@@ -228,5 +223,5 @@ else:
         with t2:
             st.dataframe(largest, hide_index=True, column_config=item_cfg, key="largest")
         st.caption("线索在台账中没有包案领导，责任单位按属地区县列出；已立案的线索以案件列出（案件未填责任单位的按属地）。")
-        ui.download_table(ctx, "重点推动事项", items.sort_values("opened").rename(
+        ui.download_table(ctx, "重点推动事项", items.rename(
             columns={k: v["label"] for k, v in item_cfg.items()}), key="clear_items")
