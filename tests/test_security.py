@@ -193,6 +193,7 @@ _KNOWN_ARGS: dict[str, Any] = {
     "project_id": "PB-001", "project": "PB-001", "employer_key": "乙县独有公司QRS", "key": "乙县独有公司QRS", "employer": "乙县独有公司QRS", "county": B,
     "county_code": B, "township": "乙县独有镇", "level": "county", "limit": 5000, "top": 50, "open_only": False,
     "active_only": False, "d": AS_OF, "day": AS_OF, "date": AS_OF, "prev": dt.date(2026, 11, 13),
+    "ends": (dt.date(2026, 11, 15), AS_OF),
 }
 
 
