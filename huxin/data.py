@@ -563,8 +563,10 @@ def add_clue_warnings(df: pd.DataFrame, as_of: dt.date, rules: Rules) -> pd.Data
 
 
 @cached
-def projects(scope: Scope, as_of: dt.date, filters: Filters = NO_FILTERS, active_only: bool = True) -> pd.DataFrame:
-    """Projects with their clue counts, amount owed, missing safeguards and risk warning as of as_of."""
+def projects(scope: Scope, as_of: dt.date, filters: Filters = NO_FILTERS, active_only: bool = True,
+             reasons: bool = True) -> pd.DataFrame:
+    """Projects with their clue counts, amount owed, missing safeguards and risk warning as of as_of
+    (reasons=False: warning levels without their reasons, see R.project_warning_frame)."""
     rules = load_rules()
     # The clue counts need no due dates: the clues counted are those of _clue_due.sql (not returned, received by D,
     # in scope), read without its working-day calendar joins.
@@ -620,7 +622,7 @@ def projects(scope: Scope, as_of: dt.date, filters: Filters = NO_FILTERS, active
               "investment_types": fp["investment_types"], "sectors": fp["sectors"], "townships": fp["townships"],
               "search": fp["search"]}
     df = query(text, params, rules)
-    df = R.project_warning_frame(df, rules)
+    df = R.project_warning_frame(df, rules, reasons=reasons)
     if filters.levels:
         df = df[df["warning_level"].isin(filters.levels)]
     if filters.missing_safeguard:
@@ -776,8 +778,13 @@ def key_matters(scope: Scope, week_start: dt.date, week_end: dt.date) -> pd.Data
         "change": np.where(new[ks.index], "本周新立案", "无变化"),
         "new_large": ks["new_large"]})
 
-    # Red clues; "本周升为红色" when it was open but not red at the end of last week.
-    cl = clues(scope, as_of, Filters(levels=(R.RED,)), True, 10_000_000)
+    # Red clues; "本周升为红色" when it was open but not red at the end of last week. From the light open-clue frame
+    # (no names, phones or ids to read and mask; a national roll-up has ~40,000 red clues), reasons for the red only.
+    oc = drill_open_clues(scope, as_of)
+    cl = R.clue_warning_frame(oc[oc["warning_level"].eq(R.RED)].drop(columns=["warning_level"]), rules)
+    names = dict(zip(regions(ALL)["code"], regions(ALL)["name"], strict=True))
+    cl = cl.assign(county_name=cl["county_code"].map(names),
+                   status_at=np.where(cl["overdue"], "超期未办结", "办理中"))
     was = drill_open_clues(scope, prev)
     prev_level = cl["clue_id"].map(dict(zip(was["clue_id"], was["warning_level"], strict=True)))
     new = since_monday(cl["received_date"])
@@ -791,8 +798,10 @@ def key_matters(scope: Scope, week_start: dt.date, week_end: dt.date) -> pd.Data
 
     # read past the cache: only the red projects are kept (a national roll-up has 300,000 active projects, and
     # caching that frame costs seconds of pickling and memory for nothing)
-    pj = projects.uncached(scope, as_of, NO_FILTERS, True)  # type: ignore[attr-defined]
+    pj = projects.uncached(scope, as_of, NO_FILTERS, True, reasons=False)  # type: ignore[attr-defined]
     pj = pj[pj["warning_level"] == R.RED]
+    pj = R.project_warning_frame(pj.drop(columns=["missing_safeguards", "risk_score", "warning_level",
+                                                  "warning_reasons"]), rules)   # the reasons, for the red ones
     project_rows = pd.DataFrame({
         "kind": "项目", "id": pj["project_id"], "county_name": pj["county_name"], "name": pj["name"],
         "level": "红色预警：" + pj["warning_reasons"].astype(str), "leader": None, "unit": pj["contractor"],

@@ -217,9 +217,10 @@ def _by_unique(values: np.ndarray, fmt: Callable[[Any], Any]) -> np.ndarray:
     return np.array([fmt(u) for u in uniq.tolist()], dtype=object)[inv]
 
 
-def project_warning_frame(df: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+def project_warning_frame(df: pd.DataFrame, rules: Rules, *, reasons: bool = True) -> pd.DataFrame:
     """Adds missing_safeguards, risk_score, warning_level, warning_reasons to a projects frame with columns
-    of SAFEGUARDS plus open_clues, clues_90d, repeat_clues, status, amount_owed.
+    of SAFEGUARDS plus open_clues, clues_90d, repeat_clues, status, amount_owed. reasons=False leaves
+    warning_reasons "" (except for the rare rows the scalar definition decides), for callers that only need levels.
 
     Vectorised project_risk (the definition; the tests check row for row that this gives the same results): a
     safeguard is in place only when its value is True; missing counts (None/NaN) count 0, a missing amount owed
@@ -282,8 +283,8 @@ def project_warning_frame(df: pd.DataFrame, rules: Rules) -> pd.DataFrame:
                            default=0)
     scores: list[float] = score.tolist() if is_float.any() else score.astype(np.int64).tolist()
 
-    reasons = np.full(n, "", dtype=object)
-    rows = np.flatnonzero(exact & (level_code != 0))
+    texts_out = np.full(n, "", dtype=object)
+    rows = np.flatnonzero(exact & (level_code != 0)) if reasons else np.empty(0, dtype=np.int64)
     if len(rows):
         # each part's text, built once per distinct count / bit pattern / amount, with project_risk's expressions
         core_txt = np.array([f"未落实：{'、'.join(x)}（{p.points_per_missing_core_safeguard * len(x):g} 分）"
@@ -302,19 +303,19 @@ def project_warning_frame(df: pd.DataFrame, rules: Rules) -> pd.DataFrame:
             pts = min(p.points_per_100k_owed * o / 100_000, p.max_owed_points)
             return f"欠薪金额 {o / 10000:,.1f} 万元（{pts:g} 分）"
         texts.append(_by_unique(np.where(owed_present[rows], owed[rows], 0.0), owed_txt))
-        reasons[rows] = ["；".join(filter(None, row)) for row in zip(*(t.tolist() for t in texts))]
+        texts_out[rows] = ["；".join(filter(None, row)) for row in zip(*(t.tolist() for t in texts))]
 
     for i in np.flatnonzero(~exact).tolist():                      # inexact points: the scalar definition decides
         s, w = project_risk(core_labels[core_code[i]], int(open_clues[i]), int(clues_90d[i]), int(repeat[i]),
                             bool(suspended[i]), float(owed[i]) if owed_present[i] else 0.0, rules)
         scores[i] = s
         level_code[i] = _LEVEL_TABLE.index(w.level)
-        reasons[i] = "；".join(w.reasons)
+        texts_out[i] = "；".join(w.reasons)
     out["missing_safeguards"] = _label_column(["、".join(x) for x in labels], miss_bits)
     out["risk_score"] = scores
     # a list of None and labels: all None stays an object column, as it always was
     out["warning_level"] = _label_column(_LEVEL_TABLE, level_code) if level_code.any() else [None] * n
-    out["warning_reasons"] = reasons.tolist()
+    out["warning_reasons"] = texts_out.tolist()
     return out
 
 

@@ -397,3 +397,25 @@ def test_exports_carry_no_personal_data(city_summary: dict[str, Any]) -> None:
     blob = " ".join(str(v) for v in km.to_numpy().ravel())
     assert not re.search(r"(?<!\d)1[3-9]\d{9}(?!\d)", blob)
     assert not re.search(r"(?<!\d)\d{17}[\dXx](?!\d)", blob)
+
+
+def test_key_matter_clues_and_projects_are_the_red_records(city_db: Path, use_db: Any) -> None:
+    # key_matters finds red clues in the light open-clue frame and red projects without all reasons; the rows must be
+    # those of the full records: the same ids, the same reasons, stages, deadlines and amounts
+    use_db(city_db)
+    for monday in (dt.date(2026, 11, 16), dt.date(2026, 11, 9), dt.date(2026, 3, 2)):
+        end = monday + dt.timedelta(days=min(6, (AS_OF - monday).days))
+        km = data.key_matters(data.ALL, monday, end)
+        full = data.clues(data.ALL, end, data.Filters(levels=("红",)), True, 10_000_000).set_index("clue_id")
+        got = km[km["kind"] == "线索"].set_index("id")
+        assert len(got) == len(full) > 0 and set(got.index) == set(full.index)
+        full = full.loc[got.index]
+        assert (got["level"] == "红色预警：" + full["warning_reasons"]).all()
+        assert (got["stage"] == full["status_at"]).all() and (got["county_name"] == full["county_name"]).all()
+        assert (got["workdays_left"] == full["workdays_to_due"]).all() and (got["deadline"] == full["due_date"]).all()
+        assert got["amount"].equals(pd.to_numeric(full["amount"]).astype("float64").rename("amount"))
+        pj = data.projects(data.ALL, end).set_index("project_id")
+        pj = pj[pj["warning_level"] == "红"]
+        gp = km[km["kind"] == "项目"].set_index("id")
+        assert set(gp.index) == set(pj.index) and len(gp) > 0
+        assert (gp["level"] == "红色预警：" + pj.loc[gp.index, "warning_reasons"]).all()

@@ -157,6 +157,11 @@ def test_project_warning_frame_equals_project_risk_row_for_row(raw: list[dict[st
     out = R.project_warning_frame(df, rules)
     pd.testing.assert_frame_equal(out, _expected_projects(df, raw, rules), check_exact=True)
     pd.testing.assert_frame_equal(df, _frame(raw, dtypes))                 # the input is left as it was
+    # without reasons: the same levels and scores (the reasons only where the scalar definition decided)
+    light = R.project_warning_frame(df, rules, reasons=False)
+    cols = ["missing_safeguards", "risk_score", "warning_level"]
+    pd.testing.assert_frame_equal(light[cols], out[cols], check_exact=True)
+    assert set(light["warning_reasons"]) <= {""} | set(out["warning_reasons"])
 
 
 @pytest.mark.parametrize("rules_name", sorted(RULE_SETS))
