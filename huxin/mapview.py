@@ -33,9 +33,10 @@ def county_base(version: str, rules_key: str, scope: data.Scope
 
 
 @st.cache_data(show_spinner=False, max_entries=8, ttl=6 * 3600)
-def county_display(version: str, rules_key: str, scope: data.Scope, gap: float) -> dict:
-    """The county polygons as drawn (borders as gaps, rounded); only needed when a new static file is written."""
-    return M.display_shapes(data.region_shapes(scope), gap=gap)
+def county_display(version: str, rules_key: str, scope: data.Scope, gap: float, simplify: float) -> dict:
+    """The county polygons as drawn (simplified, borders as gaps, rounded); only needed when a new static file is
+    written."""
+    return M.display_shapes(data.region_shapes(scope), gap=gap, simplify=simplify)
 
 
 @st.cache_data(**CACHE)

@@ -83,11 +83,13 @@ values = (dict(zip(table["code"].astype(str), table["warning_level" if color_by 
 classes = M.classify(color_by, {c: values.get(c) for c in codes}, target_rate=ctx.rules.target_closure_rate,
                      highlight_levels=levels if color_by == "level" else ())
 view, height = MV.map_view(bounds, present)
-gap = round(M.BORDER_PX * M.degrees_per_pixel(view.zoom), 7)  # county borders: ~1 px gaps at the opening zoom
+px = M.degrees_per_pixel(view.zoom)
+gap = round(M.BORDER_PX * px, 7)  # county borders: ~1 px gaps at the opening zoom
+simplify = round(M.SIMPLIFY_PX * px, 7)
 # everything the baked colours, tooltips and polygons depend on (same ingredients as data.py's cache key)
-layer_key = ("counties", *ver, ctx.scope.counties, str(start), str(end), color_by, tuple(levels), gap)
+layer_key = ("counties", *ver, ctx.scope.counties, str(start), str(end), color_by, tuple(levels), gap, simplify)
 geo_name = geoserve.publish("counties", layer_key, lambda: M.county_features(
-    MV.county_display(*ver, ctx.scope, gap), table, classes, ndigits=None))
+    MV.county_display(*ver, ctx.scope, gap, simplify), table, classes, ndigits=None))
 geo_url = geoserve.url_for(geo_name, st.get_option("server.baseUrlPath") or "")
 
 pv = MV.project_view(*ver, ctx.scope, end, filters)

@@ -212,6 +212,15 @@ def test_display_shapes_leave_a_gap_as_the_border() -> None:
                .replace("}", "").split(",") if "." in x)
     assert M.display_shapes({"type": "FeatureCollection", "features": []})["features"] == []
     assert M.degrees_per_pixel(0) == pytest.approx(360 / 512)
+    # simplified to a tolerance: fewer vertices, every county still there and within the tolerance of its outline
+    fc = shapes_of([LONGTING, QIXIAN])
+    tol = 0.005
+    simple = M.display_shapes(fc, ndigits=None, simplify=tol)
+    for before, after in zip(fc["features"], simple["features"], strict=True):
+        a, b = shapely.geometry.shape(before["geometry"]), shapely.geometry.shape(after["geometry"])
+        assert b.is_valid and not b.is_empty and after["properties"] == before["properties"]
+        assert shapely.get_num_coordinates(b) < shapely.get_num_coordinates(a)
+        assert a.hausdorff_distance(b) <= tol + 1e-9
 
 
 def test_bounds_of_polygons_multipolygons_and_points() -> None:
