@@ -241,14 +241,27 @@ def _plain_type(t: pa.DataType) -> bool:
             or (pa.types.is_timestamp(t) and t.tz is None) or pa.types.is_null(t))
 
 
+def _unique_names(names: list[str]) -> list[str]:
+    """Repeated column names made unique the way .df() does it (a, a -> a, a_1)."""
+    seen: set[str] = set()
+    out = []
+    for n in names:
+        m, i = n, 1
+        while m in seen:
+            m, i = f"{n}_{i}", i + 1
+        seen.add(m)
+        out.append(m)
+    return out
+
+
 def to_frame(table: pa.Table) -> pd.DataFrame:
     """A DuckDB result (as Arrow) as the DataFrame DuckDB's .df() would give, built column by column from Arrow.
-    Tables with other column types (lists, structs, intervals, time zones) or repeated names go through pyarrow's
-    whole-table conversion (none of our queries returns them)."""
-    names = table.column_names
-    if len(set(names)) != len(names) or not all(_plain_type(f.type) for f in table.schema):
-        return table.to_pandas(date_as_object=False)
-    return pd.DataFrame({n: _column(table.column(i)) for i, n in enumerate(names)}, columns=names)
+    Columns of other types (lists, structs, intervals, time zones; none of our queries returns them) are converted
+    by pyarrow and may differ from .df() in dtype."""
+    names = _unique_names(table.column_names)
+    cols = {n: _column(table.column(i)) if _plain_type(table.schema.field(i).type) else table.column(i).to_pandas()
+            for i, n in enumerate(names)}
+    return pd.DataFrame(cols, columns=names)
 
 
 def _in_streamlit() -> bool:

@@ -34,14 +34,22 @@ def test_types_and_nulls_match_duckdb() -> None:
         t = con.sql(sql).to_arrow_table()
         ours = data.to_frame(t)
         pd.testing.assert_frame_equal(ours, reference(t))
+        pd.testing.assert_frame_equal(ours, con.execute(sql).df())        # and .df() on the query itself
     ours = data.to_frame(con.sql(q).to_arrow_table())
     assert str(ours["d"].dtype) == "datetime64[us]" and str(ours["i"].dtype) == "Int32"   # what pages expect
     assert str(ours["full_int"].dtype) == "int32" and str(ours["full_bool"].dtype) == "bool"
 
 
-def test_other_types_still_convert() -> None:
-    t = duckdb.connect().sql("SELECT [1, 2] AS l, 1 AS a, 2 AS a2").to_arrow_table()
-    assert data.to_frame(t)["l"].tolist()[0].tolist() == [1, 2]
+def test_other_types_and_repeated_names() -> None:
+    con = duckdb.connect()
+    # a list column beside plain ones: the plain ones keep .df()'s dtypes
+    sql = "SELECT * FROM (VALUES ([1, 2], DATE '2026-01-01', NULL::INTEGER), (NULL, NULL, 3)) t(l, d, n)"
+    ours = data.to_frame(con.sql(sql).to_arrow_table())
+    assert ours["l"].tolist()[0].tolist() == [1, 2]
+    pd.testing.assert_frame_equal(ours[["d", "n"]], con.execute(sql).df()[["d", "n"]])
+    # repeated names are made unique as .df() makes them
+    for sql in ("SELECT 1 AS a, 2 AS a, 3 AS a", "SELECT 1 AS a, 2 AS a_1, 3 AS a"):
+        pd.testing.assert_frame_equal(data.to_frame(con.sql(sql).to_arrow_table()), con.execute(sql).df())
 
 
 def test_every_data_function_matches_duckdb(city_db: Path, use_db: Callable[[Path], Path],

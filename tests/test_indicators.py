@@ -323,3 +323,28 @@ def test_deadline_per_source_and_campaign_start_are_configurable(
     assert agg.loc[A, "open_stock_at_start"] == 3 and agg.loc[A, "open_stock"] == 2
     t = data.county_table(data.ALL, AS_OF, FROM).set_index("code")
     assert t.loc[A, "pts_clearing_progress"] == pytest.approx(5.0)
+
+
+def test_score_inputs_by_week_on_the_hand_made_ledger(scenario: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    # the one-pass weekly inputs (records as intervals of end indexes) against the aggregates end by end, with ends
+    # on the very days things happen: closed the day received (A13), due on an end (A8 on 20 Oct), closed after D
+    # (A7, K4), a case opened after the end (K3), a returned clue, projects without a start date, counties without
+    # records. Campaign from 1 Aug, so every end shares one baseline.
+    from huxin import rules as R
+
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[campaign]\nstart = "08-01"\n', encoding="utf-8")
+    monkeypatch.setenv("ARREARS_RULES", str(rules))
+    ends = (D(2026, 9, 1), D(2026, 9, 2), D(2026, 9, 15), D(2026, 9, 16), D(2026, 9, 24), D(2026, 10, 10),
+            D(2026, 10, 19), D(2026, 10, 20), D(2026, 10, 21), D(2026, 10, 25), D(2026, 10, 30))
+    for scope in (data.ALL, data.ALL.narrowed(A), data.ALL.narrowed(OTHERS[0])):
+        many = data.score_inputs_by_week(scope, ends, FROM)
+        for d in ends:
+            want = data.county_aggregates(scope, d, FROM)[["code", "name", *R.SCORE_INPUTS]]
+            got = many[many["d"] == d].drop(columns="d").reset_index(drop=True)
+            pd.testing.assert_frame_equal(got, want, check_dtype=False)
+    many_all = data.score_inputs_by_week(data.ALL, ends, FROM)
+    at_d = many_all[many_all["d"] == AS_OF].set_index("code")
+    # open at D: A2 A6 A7 A8 A9 A10; overdue: A2, A6 and A7 (closed after D), not A8 (due on D itself)
+    assert (at_d.loc[A, "overdue_open"], at_d.loc[A, "open_clues"]) == (3, 6)

@@ -89,8 +89,10 @@ MAX_LABELS = 400
 MAX_POINTS = 3000
 # County borders: the gap between neighbouring polygons, in pixels at the zoom the map opens with (see module docstring).
 BORDER_PX = 0.6
-# County outlines are drawn simplified to half a pixel at the zoom the map opens with (finer detail is invisible there).
-SIMPLIFY_PX = 0.5
+# County outlines are drawn simplified to a quarter pixel at the zoom the map opens with (finer detail is invisible
+# there). Each polygon is simplified on its own, so a shared border may move by this much on either side: it stays
+# below the half gap (BORDER_PX / 2) that each county is shrunk by, so the white border does not close.
+SIMPLIFY_PX = 0.25
 
 
 # ---------------------------------------------------------------------------------------------
@@ -353,7 +355,7 @@ def display_shapes(shapes: Mapping[str, Any], gap: float = 0.0, ndigits: int | N
                    min_keep: float = 0.5, simplify: float = 0.0) -> dict[str, Any]:
     """The county FeatureCollection as drawn: every polygon simplified to `simplify` degrees (Douglas-Peucker,
     keeping each polygon valid; SIMPLIFY_PX of a pixel at the opening zoom: 155,626 vertices of the country become
-    ~33,000, which the browser downloads and triangulates in software WebGL), then shrunk by gap/2 degrees, so that
+    ~60,000, which the browser downloads and triangulates in software WebGL), then shrunk by gap/2 degrees, so that
     neighbours are `gap` apart and the white page shows through as their border (see the module docstring: no
     outline layer), and coordinates rounded to ndigits. A county that would keep less than min_keep of its area (a
     county a few pixels wide at country zoom) gets half the gap, and if even that is too much, keeps its own outline.
