@@ -758,6 +758,27 @@ def repeat_employers(scope: Scope, as_of: dt.date, start: dt.date, top: int = 20
                  {"from": start, "as_of": as_of, "counties": _counties_param(scope), "top": top})
 
 
+def _case_status_loaded_before(cutoff: dt.datetime, case_ids: pd.Series) -> dict[str, str]:
+    """case_id -> its status (stage) in the newest version loaded before cutoff, for the cases that had one: the
+    ledger records no dated stage history, but every load keeps the versions it replaced (cases_history) and
+    load_batches says when each load finished."""
+    if case_ids.empty:
+        return {}
+    df = query("""
+        WITH ids AS (SELECT DISTINCT case_id FROM wanted),
+        versions AS (
+            SELECT case_id, status, batch_id FROM cases JOIN ids USING (case_id)
+            UNION ALL
+            SELECT case_id, status, batch_id FROM cases_history JOIN ids USING (case_id)
+        )
+        SELECT v.case_id, arg_max(v.status, v.batch_id) AS status
+        FROM versions v JOIN load_batches b USING (batch_id)
+        WHERE b.finished_at < $cutoff
+        GROUP BY v.case_id""", {"cutoff": cutoff},
+               tables={"wanted": pd.DataFrame({"case_id": case_ids.astype(object).to_numpy()})})
+    return dict(zip(df["case_id"], df["status"], strict=True))
+
+
 @cached
 def key_matters(scope: Scope, week_start: dt.date, week_end: dt.date) -> pd.DataFrame:
     """重点督办事项 as of the week's end: escalated open cases, red clues and red projects, with owners and what
@@ -781,14 +802,18 @@ def key_matters(scope: Scope, week_start: dt.date, week_end: dt.date) -> pd.Data
     big = new & large(ks["workers"], ks["amount_owed"])
     ks = ks.assign(new_large=big)[ks["supervision_level"].fillna("").astype(bool) | big]
     stage = ks["status"].map(lambda v: CASE_STAGE_LABEL.get(v, v))
+    # The stage at the end of last week: the case's version in the last load before this Monday (a later load that
+    # changed a case moved the old row to cases_history). A case first loaded this week has no such version: "—".
+    before = _case_status_loaded_before(dt.datetime.combine(week_start, dt.time()), ks["case_id"])
+    prev_status = ks["case_id"].map(before)
+    change = np.where(prev_status.isna(), "—",
+                      np.where(prev_status.eq(ks["status"]).fillna(False), "无变化", "阶段变为" + stage.astype(str)))
     case_rows = pd.DataFrame({
         "kind": "案件", "id": ks["case_id"], "county_name": ks["county_name"], "name": ks["employer"],
         "level": ks["supervision_level"].map(lambda v: SUPERVISION_LABEL.get(v, "重大案件")),
         "leader": ks["leader"], "unit": ks["responsible_unit"], "amount": ks["amount_owed"], "workers": ks["workers"],
         "deadline": ks["due_date"], "workdays_left": ks["workdays_left"], "stage": stage,
-        # The case ledger holds each case's current stage only (no dated stage history), so a case opened before
-        # this week shows its stage without a change; re-reading the cases as of last Sunday gave the same stage.
-        "change": np.where(new[ks.index], "本周新立案", "无变化"),
+        "change": np.where(new[ks.index], "本周新立案", change),
         "new_large": ks["new_large"]})
 
     # Red clues; "本周升为红色" when it was open but not red at the end of last week. From the light open-clue frame

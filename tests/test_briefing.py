@@ -256,13 +256,34 @@ def test_key_matters_by_hand(make_db: Any, use_db: Any) -> None:
     km = data.key_matters(data.ALL, MON, AS_OF)
     assert km["id"].tolist() == ["AJ-3", "XS0003", "AJ-1", "XS0001", "XS0002"]
     got = km.set_index("id")
-    assert got["change"].to_dict() == {"AJ-3": "本周新立案", "XS0003": "本周新增", "AJ-1": "无变化",
+    # AJ-1 was first loaded after Monday (the test loads now): its stage last week is not known
+    assert got["change"].to_dict() == {"AJ-3": "本周新立案", "XS0003": "本周新增", "AJ-1": "—",
                                        "XS0001": "本周升为红色", "XS0002": "仍为红色"}
     assert got["new_large"].to_dict() == {"AJ-3": True, "XS0003": True, "AJ-1": False, "XS0001": False,
                                           "XS0002": False}
     assert (got.at["AJ-3", "level"], got.at["AJ-1", "level"]) == ("重大案件", "挂牌督办")
     assert got.at["XS0001", "level"].startswith("红色预警：超期 6 个工作日")
 
+
+
+def test_case_stage_change_from_the_loads_before_monday(make_db: Any, use_db: Any, tmp_path: Path) -> None:
+    """The case ledger has no dated stages: last week's stage is the case's version in the last load before Monday."""
+    from etl.load import load_files
+    from huxin import db
+    from huxin.vocab import CASE_HEADERS
+    from tests.conftest import write_csv
+
+    path = make_db(cases=[_case("AJ-1", "2026-11-02", 5, 50000, "挂牌督办"),
+                          _case("AJ-6", "2026-11-02", 5, 50000, "挂牌督办")])
+    with db.writer(path) as con:   # that load finished last Friday
+        con.execute("UPDATE load_batches SET finished_at = TIMESTAMP '2026-11-13 17:00:00'")
+    this_week = [{**_case("AJ-1", "2026-11-02", 5, 50000, "挂牌督办"), "案件状态": "移送公安"},   # stage moved
+                 _case("AJ-6", "2026-11-02", 5, 50000, "挂牌督办"),                              # unchanged
+                 _case("AJ-8", "2026-11-03", 5, 50000, "挂牌督办")]     # opened before, first loaded this week
+    load_files(path, [write_csv(tmp_path / "cases_week.csv", this_week, list(CASE_HEADERS))], today=AS_OF)
+    use_db(path)
+    got = data.key_matters(data.ALL, MON, AS_OF).set_index("id")["change"].to_dict()
+    assert got == {"AJ-1": "阶段变为移送公安", "AJ-6": "无变化", "AJ-8": "—"}
 
 def test_week_helpers() -> None:
     assert B.monday_of(dt.date(2026, 11, 22)) == MON
