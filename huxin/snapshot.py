@@ -329,8 +329,8 @@ READY_JS = """() => {
   const shown = s => [...document.querySelectorAll(s)].filter(e => e.checkVisibility());
   for (const s of ['[data-stale="true"]', '[data-testid="stSkeleton"]', '[data-testid="stSpinner"]'])
     if (shown(s).length) pending.push(s);
-  for (const c of shown('[data-testid="stPlotlyChart"]'))
-    if (!c.querySelector('.main-svg')) pending.push('plotly');
+  for (const c of shown('[data-testid="stPlotlyChart"], .huxin-plot'))
+    if (!c.querySelector('.main-svg') && !c.hasAttribute('data-error')) pending.push('plotly');
   for (const c of shown('[data-testid="stDeckGlJsonChart"]'))
     if (!c.querySelector('canvas')) pending.push('deck');
   for (const c of shown('[data-testid="stDataFrame"]'))
@@ -383,7 +383,8 @@ def is_foreign(url: str, allowed: Sequence[str] = LOCAL_HOSTS) -> bool:
 def wait_for_ready(page: Any, watch: NetworkWatch | None = None, timeout_s: float = PAGE_TIMEOUT_S,
                    settle_s: float = 0.5, poll_s: float = 0.15) -> float:
     """Block until the Streamlit script has finished, every chart/table/map is drawn, no request is in flight,
-    and all that has stayed so for ``settle_s``. Returns the seconds waited; SnapshotError on timeout."""
+    and all that has stayed so for ``settle_s``. Returns the seconds until the page was first seen ready (the
+    settling time after it is not counted); SnapshotError on timeout."""
     t0 = time.monotonic()
     quiet_since: float | None = None
     last = ""
@@ -403,7 +404,7 @@ def wait_for_ready(page: Any, watch: NetworkWatch | None = None, timeout_s: floa
         elif quiet_since is None:
             quiet_since = now
         elif now - quiet_since >= settle_s:
-            return now - t0
+            return quiet_since - t0
         last = pending or last
         if now - t0 > timeout_s:
             raise SnapshotError(f"页面在 {timeout_s:.0f} 秒内未加载完成（仍在等待：{last or '页面稳定'}）。")

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from huxin import audit, auth, data
+from huxin import audit, auth, data, webchart
 from huxin.config import Rules, load_rules
 from huxin.exports import CONFIDENTIAL, stamp_lines, to_csv, to_excel
 from huxin.privacy import escape_markdown
@@ -48,14 +48,21 @@ html, body, [data-testid="stAppViewContainer"] {font-size: 22px;}
 [data-testid="stFileUploader"], [data-testid="stFormSubmitButton"], [data-testid="stLinkButton"],
 [data-testid="stPageLink"], [data-testid="stPopover"] {display: none !important;}
 .st-key-huxin_stamp [data-testid="stCaptionContainer"] {font-size: 0.8rem; color: #555;}
+.st-key-huxin_plot_preload {display: none !important;}
 </style>
 """
 BASE_CSS = """
 <style>
 [data-testid="stMetricValue"] {font-size: 2.2rem;}
 .block-container {padding-top: 2.2rem;}
+.st-key-huxin_plot_preload {display: none !important;}
 </style>
 """
+
+
+# Pages that draw plotly charts on first view: they start loading plotly.js while their script still runs
+# (huxin.webchart). The drill-down draws one only at the level of a single clue, so it loads it then.
+CHART_PAGES = frozenset({"weekly", "ranking", "clearing"})
 
 
 @dataclass
@@ -118,6 +125,10 @@ def page(key: str, title: str, show_as_of: bool = True) -> PageContext:
         st.stop()
     present = is_present()
     st.markdown(PRESENT_CSS if present else BASE_CSS, unsafe_allow_html=True)
+    if key in CHART_PAGES:
+        # first on the page, so the browser loads plotly.js while this script still computes (it draws nothing;
+        # the CSS above hides its slot)
+        webchart.preload()
     if "as_of" not in st.session_state:
         st.session_state["as_of"] = _as_of_default()
     unmask = False

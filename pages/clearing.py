@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from huxin import clearingview as V
-from huxin import data, ui
+from huxin import data, ui, webchart
 from huxin import rules as R
 from huxin.charts import clearing as C
 from huxin.workdays import work_calendar
@@ -107,7 +107,7 @@ def burndown(height: int) -> None:
     with chart_box:
         fig = C.burndown_figure(total, base, camp.deadline, camp.year_end_deadline, clr["stock_at_start"], proj,
                                 as_of, whatif=whatif, height=height, font_size=18 if present else 14)
-        st.plotly_chart(fig, key="burndown", config=PLOT_CONFIG)
+        webchart.chart(fig, key="burndown", config=PLOT_CONFIG)
 
 
 # --- Per county -----------------------------------------------------------------------------------
@@ -184,9 +184,9 @@ for col, (label, deadline, days_left, tp, stock) in zip(st.columns(2), tracks, s
                    + ("" if tp.late_days is None else f"（{C.late_label(tp)}）"))
         if not present:
             sdf = pd.DataFrame({"d": list(stock.index), "open_stock": stock.to_numpy()})
-            st.plotly_chart(C.burndown_figure(sdf, base, deadline, camp.year_end_deadline, track_start(stock),
-                                              tp, as_of, height=240, deadline_label="期限", compact=True),
-                            key=f"track_{deadline}", config=PLOT_CONFIG)
+            webchart.chart(C.burndown_figure(sdf, base, deadline, camp.year_end_deadline, track_start(stock),
+                                             tp, as_of, height=240, deadline_label="期限", compact=True),
+                           key=f"track_{deadline}", config=PLOT_CONFIG)
 
 if not present:
     st.subheader("各县区清零进度（最落后的在前）")

@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from huxin import data, ui
+from huxin import data, ui, webchart
 from huxin.charts import ranking as C
 from huxin.vocab import (
     CASE_STAGE_LABEL,
@@ -312,7 +312,7 @@ def clue_view(s: dict[str, str | None]) -> dict[str, str | None] | None:
     m[5].metric("预警", text(c["warning_level"]) or "—")
     left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(C.clue_timeline(c, as_of, present=ctx.present), config={"displaylogo": False})
+        webchart.chart(C.clue_timeline(c, as_of, present=ctx.present))
         steps = pd.DataFrame({
             "环节": ["受理", "应办结", "办结" if closed else "数据截至（未办结）", "已用工作日", "超期"],
             "日期": [received, due, closed or as_of, None, None],

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 import pandas as pd
 import streamlit as st
 
-from huxin import data, ui
+from huxin import data, ui, webchart
 from huxin import rules as R
 from huxin.charts import ranking as C
 from huxin.vocab import LEVEL_COLORS, LEVELS
@@ -230,8 +230,8 @@ if ctx.present:
         st.dataframe(shown, hide_index=True, column_config=column_config(True), column_order=present_cols,
                      height=min(60 + 38 * len(shown), 760), row_height=38)
     with right:
-        st.plotly_chart(C.score_bars(table, rules.score.grade_a, rules.score.grade_b, rules.score.grade_c,
-                                     present=True, height=480, edge=edge), config={"displaylogo": False})
+        webchart.chart(C.score_bars(table, rules.score.grade_a, rules.score.grade_b, rules.score.grade_c,
+                                    present=True, height=480, edge=edge))
 else:
     event = st.dataframe(shown, hide_index=True, column_config=column_config(False), key="rk_table",
                          on_select="rerun", selection_mode="single-row",
@@ -272,20 +272,18 @@ else:
 c1, c2 = st.columns(2)
 with c1:
     if not ctx.present:
-        st.plotly_chart(C.score_bars(table, rules.score.grade_a, rules.score.grade_b, rules.score.grade_c),
-                        config={"displaylogo": False})
+        webchart.chart(C.score_bars(table, rules.score.grade_a, rules.score.grade_b, rules.score.grade_c))
     else:
         trend = data.rank_trend(ctx.scope, ctx.as_of)
-        st.plotly_chart(C.rank_trend_chart(trend, "rank", present=True, height=520, edge=3),
-                        config={"displaylogo": False})
+        webchart.chart(C.rank_trend_chart(trend, "rank", present=True, height=520, edge=3))
 with c2:
     ind = "closure_rate"
     if not ctx.present:
         ind = st.selectbox("指标", [k for k in C.INDICATORS if k != "score"], key="rk_indicator",
                            format_func=lambda k: C.INDICATORS[k].label) or "closure_rate"
     target = rules.target_closure_rate if ind == "closure_rate" else None
-    st.plotly_chart(C.indicator_bars(table, ind, target=target, present=ctx.present,
-                                     height=520 if ctx.present else 360, edge=edge), config={"displaylogo": False})
+    webchart.chart(C.indicator_bars(table, ind, target=target, present=ctx.present,
+                                    height=520 if ctx.present else 360, edge=edge))
 if many and not ctx.present:
     st.caption(f"区县较多（共 {len(table):,} 个）：柱状图只显示排在最前和最后的各 {edge} 个，"
                "中间以「⋯」略去；每个区县的数据见上方排名表（可按任一列排序）和 Excel 导出。")
@@ -304,7 +302,7 @@ if not ctx.present:
                                 f"{C.MAX_PICKS} 个", help=f"走势图默认显示最新排名的前 {C.TREND_EDGE} 名和后 "
                                 f"{C.TREND_EDGE} 名（县区用户另加本县区）；可在此加入其他区县对比。")
     sel = C.trend_selection(trend, own, picked)
-    st.plotly_chart(C.rank_trend_chart(trend, metric, highlight=own, extra=picked), config={"displaylogo": False})
+    webchart.chart(C.rank_trend_chart(trend, metric, highlight=own, extra=picked))
     st.caption((f"{sel.describe()}。" if sel.focused else "")
                + f"按本次行动（{camp.start:%Y-%m-%d} 起）累计口径，每周日及数据截至日各计算一次；"
                "与上表所选统计期间无关。")

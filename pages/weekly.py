@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from huxin import briefing as B
-from huxin import docx_report, ui
+from huxin import docx_report, ui, webchart
 from huxin.charts import weekly as WC
 from huxin.exports import to_excel
 from huxin.vocab import LEVEL_COLORS
@@ -280,8 +280,7 @@ PLOT_CONFIG = {"displaylogo": False,
 
 def chart(i: int) -> None:
     name, fig = figs[i]
-    # theme=None: the builder's own fonts and sizes (large on the projector), not Streamlit's theme
-    st.plotly_chart(fig, key=f"chart_{i}", theme=None, config={**PLOT_CONFIG, "toImageButtonOptions": {
+    webchart.chart(fig, key=f"chart_{i}", config={**PLOT_CONFIG, "toImageButtonOptions": {
         **PLOT_CONFIG["toImageButtonOptions"], "filename": f"{name}_{monday:%Y%m%d}"}})
 
 

@@ -354,9 +354,7 @@ def test_page_at_scale_keeps_full_table_and_bounds_charts(rank_db: Path, app_tes
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """With the limits lowered below nine counties the city behaves as a province would: full table, bounded
     charts, the trend's county picker, the 得分明细 of one county on the page and of every county in Excel."""
-    import json
-
-    from huxin import ui
+    from huxin import ui, webchart
 
     for name, value in (("BAR_MAX_ALL", 4), ("BAR_EDGE", 2), ("TREND_MAX_ALL", 4), ("TREND_EDGE", 2)):
         monkeypatch.setattr(C, name, value)
@@ -365,8 +363,7 @@ def test_page_at_scale_keeps_full_table_and_bounds_charts(rank_db: Path, app_tes
     at = app_test(rank_db, "ranking")
     assert not at.exception, at.exception
     assert len(league(at)) == 9                                            # the table lists every county
-    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    score, indicator, trend = specs
+    score, indicator, trend = webchart.figures_in(at)
     assert len(score["layout"]["xaxis"]["categoryarray"]) == 2 * 2 + 1     # 2 best, the gap, 2 worst
     # 办结率: only 龙亭区 and 顺河回族区 received clues; the seven others have no figure and are left out, said so
     assert sorted(indicator["data"][0]["x"]) == ["顺河回族区", "龙亭区"]
@@ -380,12 +377,12 @@ def test_page_at_scale_keeps_full_table_and_bounds_charts(rank_db: Path, app_tes
     middle = [c for c in league(at)["区县代码"] if c not in ("410202", "410203")][3]
     at.multiselect(key="rk_trend_pick").set_value([middle]).run()
     assert not at.exception, at.exception
-    trend = json.loads(at.get("plotly_chart")[-1].proto.spec)
+    trend = webchart.figures_in(at)[-1]
     assert len(trend["data"]) == 5 and trend["data"][2]["legendgroup"] == "所选区县"
     # the projector at scale: bounded charts too (top and bottom three in the trend)
     present = app_test(rank_db, "ranking", query={"mode": "present"})
     assert not present.exception, present.exception
-    score_p, trend_p, indicator_p = (json.loads(c.proto.spec) for c in present.get("plotly_chart"))
+    score_p, trend_p, indicator_p = webchart.figures_in(present)
     assert len(score_p["layout"]["xaxis"]["categoryarray"]) == 2 * 2 + 1
     assert len(trend_p["data"]) == 6
     assert sorted(indicator_p["data"][0]["x"]) == ["顺河回族区", "龙亭区"]

@@ -379,7 +379,30 @@ _SKIP_FIELDS = {"id", "form_id", "element_id", "fragment_id", "key", "page_scrip
 _MARKDOWN_TYPES = {"markdown", "caption", "title", "header", "subheader", "heading", "error", "warning", "info",
                    "success", "alert", "metric", "toast", "expandable", "tab", "badge", "exception"}
 _PLAIN_TYPES = {"dataframe", "arrow_data_frame", "table", "text", "code", "json", "plotly_chart",
-                "deck_gl_json_chart", "vega_lite_chart", "arrow_vega_lite_chart", "image", "imgs"}
+                "deck_gl_json_chart", "vega_lite_chart", "arrow_vega_lite_chart", "image", "imgs",
+                "bidi_component"}   # huxin.webchart: a plotly figure, drawn by plotly.js, not Markdown
+
+
+def unescaped(v: str) -> str:
+    """A JSON payload as readable text: json.dumps writes 顺河 as \\u987a\\u6cb3, which no needle would match.
+    A string inside it that is JSON again (the chart's figure) is opened too."""
+    try:
+        obj = json.loads(v)
+    except (ValueError, TypeError):
+        return v
+
+    def open_all(o: Any) -> Any:
+        if isinstance(o, str) and o[:1] in "{[":
+            try:
+                return open_all(json.loads(o))
+            except ValueError:
+                return o
+        if isinstance(o, dict):
+            return {k: open_all(x) for k, x in o.items()}
+        if isinstance(o, list):
+            return [open_all(x) for x in o]
+        return o
+    return json.dumps(open_all(obj), ensure_ascii=False)
 
 
 def proto_strings(msg: Any, field_path: str = "") -> Iterator[tuple[str, str | bytes]]:
@@ -417,7 +440,7 @@ def rendered(at: Any) -> tuple[str, list[tuple[str, str]], list[str]]:
                 # Arrow tables: raw UTF-8 strings inside; good enough to search for needles (not for regexes)
                 visible.append(v.decode("utf-8", errors="ignore").replace("\x00", " "))
                 continue
-            visible.append(v)
+            visible.append(unescaped(v) if fname == "json" else v)
             if ty == "deck_gl_json_chart" and fname == "json":
                 decks.append(v)
             elif ty in _MARKDOWN_TYPES or (ty not in _PLAIN_TYPES and fname in ("label", "help", "body",
@@ -436,7 +459,7 @@ def visible_values(at: Any) -> str:
             continue
         proto = getattr(node, "proto", None)
         if proto is not None:
-            parts += [v for _, v in proto_strings(proto) if isinstance(v, str)]
+            parts += [unescaped(v) if f == "json" else v for f, v in proto_strings(proto) if isinstance(v, str)]
     return "\n".join(parts)
 
 

@@ -1,0 +1,151 @@
+"""Interactive plotly charts on the pages, drawn with plotly.js's *basic* bundle instead of Streamlit's own.
+
+Why: ``st.plotly_chart`` loads Streamlit's PlotlyChart chunk, the full plotly.js (4.7 MB of script: 3-D, maps,
+WebGL traces). On the 2-core machine the benchmarks run on, evaluating it took 0.75–0.79 s of the browser's main
+thread on every page with a chart. That was the largest single cost in a page's time to ready (Chrome trace in
+bench/RESULTS.md). Every chart the pages draw is a bar or scatter trace, and plotly.js's basic bundle (bar, scatter,
+pie: 1.2 MB) draws exactly these. It is served from ``static/vendor/`` by Streamlit's static serving: nothing from
+a CDN. Its version is the plotly.js that the Python ``plotly`` package ships, so the figure JSON is the same.
+
+``chart(fig)`` mounts a small ``st.components.v2`` component in the page's own DOM (no iframe). Its script puts
+plotly-basic on the page once (a plain <script>, so the browser caches it), then draws with ``Plotly.react``. Each
+page also calls ``preload()`` early (from ``huxin.ui.page``), in the sidebar. The bundle then downloads and
+evaluates while the server still runs the page script, not after the last chart arrives.
+
+What the viewer keeps: hover values, zoom and pan, legend toggling, and the camera button. That button saves a PNG
+in the browser, offline, using ``toImageButtonOptions``. The modebar speaks Chinese. The chart follows the width of
+its column.
+
+Ledger text in a chart: plotly.js reads a few HTML-like tags in text (<b>, <br>, <a href>). The builders escape
+ledger names (``html.escape``) as before. This module adds no HTML of its own. The figure is only ever given to
+``Plotly.react`` as data.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import plotly.graph_objects as go
+import streamlit as st
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+PLOTLY_JS_VERSION = "4.1.1"
+BUNDLE = f"vendor/plotly-basic-{PLOTLY_JS_VERSION}.min.js"   # under static/, served at /app/static/<BUNDLE>
+ELEMENT_CLASS = "huxin-plot"        # the div plotly draws into (plotly adds js-plotly-plot); READY_JS looks for it
+
+# The modebar's tooltips and the date names in Chinese. The strings are from plotly.js-locales' zh-cn (MIT), limited
+# to what the basic bundle shows. The month names are the usual 1月…12月 (the package has 一…十二).
+_LOCALE = {
+    "moduleType": "locale", "name": "zh-CN",
+    "dictionary": {
+        "Autoscale": "自动缩放", "Box Select": "矩形框选", "Lasso Select": "套索选择", "Pan": "平移",
+        "Zoom": "缩放", "Zoom in": "放大", "Zoom out": "缩小", "Reset": "重置", "Reset axes": "重置坐标轴",
+        "Reset view": "重置视图", "Download plot as a PNG": "下载图表（PNG）", "Download plot": "下载图表",
+        "Compare data on hover": "悬停时比较数据", "Show closest data on hover": "悬停时显示最近的数据",
+        "Toggle Spike Lines": "显示/隐藏辅助线", "Toggle show closest data on hover": "切换悬停显示最近数据",
+        "Double-click on legend to isolate one trace": "双击图例只显示该项",
+        "Double-click to zoom back out": "双击恢复", "Snapshot succeeded": "图表已下载",
+        "Taking snapshot - this may take a few seconds": "正在生成图片，请稍候",
+        "Sorry, there was a problem downloading your snapshot!": "抱歉，图片下载失败！",
+        "Produced with Plotly.js": "由 Plotly.js 生成", "trace": "系列",
+    },
+    "format": {
+        "days": ["星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"],
+        "shortDays": ["周日", "周一", "周二", "周三", "周四", "周五", "周六"],
+        "months": [f"{m}月" for m in range(1, 13)], "shortMonths": [f"{m}月" for m in range(1, 13)],
+        "date": "%Y-%m-%d",
+    },
+}
+
+# The component's script. It runs in the page, once per render of each chart element. window.__huxinPlotly is one
+# promise per page, so many charts share one <script> load. A failed load is forgotten, so the next render retries
+# it. That matters when the server restarts during a meeting.
+_JS = """
+const LOCALE = __LOCALE__;
+function plotly(src) {
+  if (!window.__huxinPlotly) {
+    window.__huxinPlotly = new Promise((resolve, reject) => {
+      if (window.Plotly && window.Plotly.react) { resolve(window.Plotly); return; }
+      const s = document.createElement('script');
+      s.src = src; s.async = true;
+      s.onload = () => { window.Plotly.register(LOCALE); resolve(window.Plotly); };
+      s.onerror = () => { window.__huxinPlotly = null; reject(new Error('plotly.js: ' + src)); };
+      document.head.appendChild(s);
+    });
+  }
+  return window.__huxinPlotly;
+}
+export default function (component) {
+  const { parentElement, data } = component;
+  if (!data || !data.src) return;
+  const p = plotly(new URL(data.src, document.baseURI).href);
+  if (!data.figure) return;                     // preload(): only the script
+  let div = parentElement.querySelector('.__CLASS__');
+  if (!div) {
+    div = document.createElement('div');
+    div.className = '__CLASS__';
+    div.style.width = '100%';
+    parentElement.appendChild(div);
+  }
+  const fig = JSON.parse(data.figure);
+  const config = Object.assign({responsive: true, locale: 'zh-CN'}, data.config || {});
+  let observer = null, gone = false;
+  p.then(Plotly => {
+    if (gone) return;
+    return Plotly.react(div, fig.data || [], fig.layout || {}, config).then(() => {
+      // the column can change width without the window resizing (sidebar opened or closed)
+      if (!gone && window.ResizeObserver) {
+        observer = new ResizeObserver(() => { if (div.isConnected) Plotly.Plots.resize(div); });
+        observer.observe(div);
+      }
+    });
+  }).catch(e => {
+    div.textContent = '图表脚本加载失败，请刷新页面。';
+    div.setAttribute('data-error', String(e));
+  });
+  return () => { gone = true; if (observer) observer.disconnect(); };
+}
+""".replace("__LOCALE__", json.dumps(_LOCALE, ensure_ascii=False)).replace("__CLASS__", ELEMENT_CLASS)
+
+_component = st.components.v2.component("huxin_plot", js=_JS, isolate_styles=False)
+
+
+def bundle_url() -> str:
+    """The bundle's URL path under Streamlit's static serving. It honours server.baseUrlPath, for a proxy at /huxin/."""
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return "/" + "/".join(p for p in (base, "app/static", BUNDLE) if p)
+
+
+def figure_json(fig: go.Figure) -> str:
+    """The JSON plotly.js draws. plotly's own encoder handles numpy, dates and NaN."""
+    return fig.to_json(validate=False, engine="json")
+
+
+def chart(fig: go.Figure, key: str | None = None, config: dict[str, Any] | None = None) -> None:
+    """Draw ``fig`` at the width of its column; ``config`` is plotly.js's (modebar, toImageButtonOptions)."""
+    cfg = {"displaylogo": False, **(config or {})}
+    _component(data={"figure": figure_json(fig), "config": cfg, "src": bundle_url()}, key=key,
+               width="stretch", height="content")
+
+
+def preload() -> None:
+    """Start loading plotly-basic now. Pages call this once, early in the sidebar. It draws nothing."""
+    _component(data={"src": bundle_url()}, key="huxin_plot_preload", width="stretch", height="content")
+
+
+def figures_in(at: Any) -> list[dict[str, Any]]:
+    """The figures an AppTest run drew with ``chart``, in page order, as plotly JSON dicts (for page tests)."""
+    out = []
+    for el in at.get("bidi_component"):
+        p = el.proto
+        if p.component_name != "huxin_plot" or p.WhichOneof("data") is None:
+            continue
+        payload = json.loads(p.json) if p.WhichOneof("data") == "json" else _mixed_json(p)
+        if payload.get("figure"):
+            out.append(json.loads(payload["figure"]))
+    return out
+
+
+def _mixed_json(p: Any) -> dict[str, Any]:
+    return json.loads(p.mixed.json)
