@@ -24,6 +24,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
 from huxin import briefing as B
+from huxin import data
 from huxin.exports import CONFIDENTIAL, to_excel
 from huxin.exports import stamp_lines as make_stamp
 from huxin.vocab import LEVEL_COLORS
@@ -397,19 +398,50 @@ def week_filters(summary: dict[str, Any]) -> str:
             f"{summary['prev_sunday']:%m月%d日}")
 
 
+MAP_NAME = "各县区预警等级分布"
+DOC_MAP_HEIGHT = 820    # the map is as wide as the charts (DOC_CHART_WIDTH)
+
+
+def warning_map_figure(summary: dict[str, Any]) -> Any | None:
+    """The 预警地图 of the week's county table for the document: every county of the table coloured by its warning
+    level as of the week's end, drawn server-side with the map page's own image builder (no basemap, no network).
+    None when the database has no boundaries for those counties."""
+    from huxin.charts import maps as M
+
+    table = summary["table"]
+    if table is None or table.empty:
+        return None
+    codes = set(table["code"].astype(str))
+    # the whole table, like the ranking it accompanies (a county user's 通报 ranks every county too). Shapes are
+    # geography, not records.
+    shapes = data.region_shapes(data.ALL)
+    feats = [f for f in shapes["features"] if str(f["properties"]["code"]) in codes]
+    if not feats:
+        return None
+    levels = dict(zip(table["code"].astype(str), table["warning_level"], strict=True))
+    return M.map_image_figure({"type": "FeatureCollection", "features": feats}, levels=levels,
+                              title=f"{summary['area_name']}{MAP_NAME}（截至{summary['as_of']:%m月%d日}）",
+                              width=DOC_CHART_WIDTH, height=DOC_MAP_HEIGHT)
+
+
 def chart_images(summary: dict[str, Any]) -> tuple[list[tuple[str, bytes]], str | None]:
-    """The page's two charts as PNG for the document: (images, None) or ([], Chinese reason)."""
+    """The page's two charts and the warning map as PNG for the document: (images, None) or ([], Chinese reason).
+    They are rendered in one browser session."""
     from huxin import static_images
     from huxin.charts.weekly import weekly_figures
 
     figs = weekly_figures(summary)
     for _, f in figs:
         f.update_layout(font_size=18, title_font_size=22, height=DOC_CHART_HEIGHT)
+    map_fig = warning_map_figure(summary)
     try:
-        pngs = static_images.figures_to_png([f for _, f in figs], width=DOC_CHART_WIDTH, height=DOC_CHART_HEIGHT)
+        # height=None: each figure's own (the charts DOC_CHART_HEIGHT, the map DOC_MAP_HEIGHT); one width for all
+        pngs = static_images.figures_to_png([f for _, f in figs] + ([map_fig] if map_fig is not None else []),
+                                            width=DOC_CHART_WIDTH, height=None)
     except static_images.StaticImageError as e:
         return [], str(e)
-    return [(name, png) for (name, _), png in zip(figs, pngs, strict=True)], None
+    names = [name for name, _ in figs] + ([MAP_NAME] if map_fig is not None else [])
+    return list(zip(names, pngs, strict=True)), None
 
 
 def weekly_xlsx(summary: dict[str, Any], text: str, stamp_lines: Sequence[str]) -> bytes:

@@ -29,6 +29,8 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
+from huxin.charts import figure_json
+
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 PLOTLY_JS_VERSION = "4.1.1"
 BUNDLE = f"vendor/plotly-basic-{PLOTLY_JS_VERSION}.min.js"   # under static/, served at /app/static/<BUNDLE>
@@ -89,7 +91,9 @@ export default function (component) {
     parentElement.appendChild(div);
   }
   const fig = JSON.parse(data.figure);
-  const config = Object.assign({responsive: true, locale: 'zh-CN'}, data.config || {});
+  // resizing follows the chart's own box (ResizeObserver below), not window resizes: plotly's responsive mode
+  // adds a window listener that holds the chart after Streamlit removes it
+  const config = Object.assign({locale: 'zh-CN'}, data.config || {}, {responsive: false});
   let observer = null, gone = false;
   p.then(Plotly => {
     if (gone) return;
@@ -117,15 +121,12 @@ def bundle_url() -> str:
     return "/" + "/".join(p for p in (base, "app/static", BUNDLE) if p)
 
 
-def figure_json(fig: go.Figure) -> str:
-    """The JSON plotly.js draws. plotly's own encoder handles numpy, dates and NaN."""
-    return fig.to_json(validate=False, engine="json")
-
-
-def chart(fig: go.Figure, key: str | None = None, config: dict[str, Any] | None = None) -> None:
-    """Draw ``fig`` at the width of its column; ``config`` is plotly.js's (modebar, toImageButtonOptions)."""
+def chart(fig: go.Figure | str, key: str | None = None, config: dict[str, Any] | None = None) -> None:
+    """Draw ``fig`` (a figure, or its ``figure_json`` text) at the width of its column; ``config`` is plotly.js's
+    (modebar, toImageButtonOptions)."""
     cfg = {"displaylogo": False, **(config or {})}
-    _component(data={"figure": figure_json(fig), "config": cfg, "src": bundle_url()}, key=key,
+    text = fig if isinstance(fig, str) else figure_json(fig)
+    _component(data={"figure": text, "config": cfg, "src": bundle_url()}, key=key,
                width="stretch", height="content")
 
 

@@ -273,7 +273,7 @@ def matters_section() -> None:
 
 
 # --- Charts ----------------------------------------------------------------------------------------
-figs = WC.weekly_figures(summary, present=present)
+figs = B.weekly_chart_json(ctx.scope, monday, ctx.as_of, present)
 PLOT_CONFIG = {"displaylogo": False,
                "toImageButtonOptions": {"format": "png", "scale": 2, "filename": f"周调度_{monday:%Y%m%d}"}}
 

@@ -363,7 +363,9 @@ def test_docx_for_cli_has_charts(city_db: Path, use_db: Any) -> None:
     use_db(city_db)
     raw = docx_report.weekly_docx_for(data.ALL, MON, AS_OF)
     d = docx.Document(io.BytesIO(raw))
-    assert len(d.inline_shapes) == 2
+    assert len(d.inline_shapes) == 3                                   # two charts and the warning map
+    captions = [p.text for p in d.paragraphs if p.text.startswith("图：")]
+    assert captions == ["图：本周受理与办结", "图：存量与预警", f"图：{docx_report.MAP_NAME}"]
     assert any(p.text.startswith("本周（11月16日至11月22日") for p in d.paragraphs)
 
 
@@ -440,3 +442,26 @@ def test_key_matter_clues_and_projects_are_the_red_records(city_db: Path, use_db
         gp = km[km["kind"] == "项目"].set_index("id")
         assert set(gp.index) == set(pj.index) and len(gp) > 0
         assert (gp["level"] == "红色预警：" + pj.loc[gp.index, "warning_reasons"]).all()
+
+
+def test_briefing_map_colours_each_county_by_its_level(city_db: Path, use_db: Any,
+                                                      city_summary: dict[str, Any]) -> None:
+    """The map in the Word 通报: every county of the week's table, coloured by the table's warning level."""
+    from huxin.charts import maps as M
+
+    use_db(city_db)
+    fig = docx_report.warning_map_figure(city_summary)
+    table = city_summary["table"]
+    filled = [t for t in fig.data if t.fill == "toself"]
+    counts = table["warning_level"].fillna("无").value_counts()
+    got = {t.fillcolor: int(t.name.rsplit("（", 1)[1].rstrip("）")) for t in filled}
+    want = {M.LEVEL_HEX.get(lv, M.NO_LEVEL_COLOR) if lv != "无" else M.NO_LEVEL_COLOR: int(n)
+            for lv, n in counts.items()}
+    assert got == want and sum(got.values()) == len(table)
+    assert city_summary["area_name"] in fig.layout.title.text
+    assert {t.type for t in fig.data} == {"scatter"}                  # no geo subplot: nothing fetched online
+    # a county user's 通报 ranks every county, and so does its map
+    only_a = {**city_summary, "table": table.head(2)}
+    assert sum(int(t.name.rsplit("（", 1)[1].rstrip("）")) for t in docx_report.warning_map_figure(only_a).data
+               if t.fill == "toself") == 2
+    assert docx_report.warning_map_figure({**city_summary, "table": table.iloc[0:0]}) is None
