@@ -20,6 +20,13 @@ DATA_DIR = ROOT / "data"
 DEFAULT_DB = DATA_DIR / "arrears.duckdb"
 RULES_FILE = ROOT / "config" / "rules.toml"
 HOLIDAYS_FILE = ROOT / "config" / "holidays.toml"
+STATIC_DIR = ROOT / "static"        # served by Streamlit's static serving (server.enableStaticServing)
+STATIC_URL = "app/static"           # ... at this path under the server's base URL
+
+
+def static_url(rel_path: str, base_url_path: str = "") -> str:
+    """Absolute URL path of a file under STATIC_DIR. It honours server.baseUrlPath, for a proxy at /huxin/."""
+    return "/" + "/".join(p for p in (base_url_path.strip("/"), STATIC_URL, rel_path.strip("/")) if p)
 
 
 class ConfigError(ValueError):

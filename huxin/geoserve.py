@@ -37,10 +37,9 @@ import pandas as pd
 import shapely
 
 from huxin import geo
+from huxin.config import STATIC_DIR, static_url
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 GEO_DIR = STATIC_DIR / "geo"
-URL_PATH = "app/static/geo"          # Streamlit's static serving endpoint + our sub-folder
 KEEP = 40                            # newest files kept by cleanup()
 
 # Per-process secret mixed into file names (see module docstring); not a credential, just unguessability.
@@ -61,8 +60,7 @@ def file_name(prefix: str, key_parts: Iterable[Any]) -> str:
 
 def url_for(name: str, base_url_path: str = "") -> str:
     """Absolute URL path of a published file; honours server.baseUrlPath (e.g. behind a proxy at /huxin/)."""
-    base = base_url_path.strip("/")
-    return "/" + "/".join(p for p in (base, URL_PATH, name) if p)
+    return static_url(f"{GEO_DIR.name}/{name}", base_url_path)
 
 
 def publish(prefix: str, key_parts: Iterable[Any], build: Callable[[], dict[str, Any]],

@@ -48,14 +48,14 @@ html, body, [data-testid="stAppViewContainer"] {font-size: 22px;}
 [data-testid="stFileUploader"], [data-testid="stFormSubmitButton"], [data-testid="stLinkButton"],
 [data-testid="stPageLink"], [data-testid="stPopover"] {display: none !important;}
 .st-key-huxin_stamp [data-testid="stCaptionContainer"] {font-size: 0.8rem; color: #555;}
-.st-key-huxin_plot_preload {display: none !important;}
+""" + webchart.PRELOAD_CSS + """
 </style>
 """
 BASE_CSS = """
 <style>
 [data-testid="stMetricValue"] {font-size: 2.2rem;}
 .block-container {padding-top: 2.2rem;}
-.st-key-huxin_plot_preload {display: none !important;}
+""" + webchart.PRELOAD_CSS + """
 </style>
 """
 
@@ -126,9 +126,7 @@ def page(key: str, title: str, show_as_of: bool = True) -> PageContext:
     present = is_present()
     st.markdown(PRESENT_CSS if present else BASE_CSS, unsafe_allow_html=True)
     if key in CHART_PAGES:
-        # first on the page, so the browser loads plotly.js while this script still computes (it draws nothing;
-        # the CSS above hides its slot)
-        webchart.preload()
+        webchart.preload()   # first on the page: the browser loads plotly.js while this script still computes
     if "as_of" not in st.session_state:
         st.session_state["as_of"] = _as_of_default()
     unmask = False

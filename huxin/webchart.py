@@ -9,8 +9,9 @@ a CDN. Its version is the plotly.js that the Python ``plotly`` package ships, so
 
 ``chart(fig)`` mounts a small ``st.components.v2`` component in the page's own DOM (no iframe). Its script puts
 plotly-basic on the page once (a plain <script>, so the browser caches it), then draws with ``Plotly.react``. Each
-page also calls ``preload()`` early (from ``huxin.ui.page``), in the sidebar. The bundle then downloads and
-evaluates while the server still runs the page script, not after the last chart arrives.
+chart page also calls ``preload()`` as its first element (from ``huxin.ui.page``). When the page script is slow (a
+cold cache), the bundle then downloads and evaluates while the server still computes, not after the last chart
+arrives.
 
 What the viewer keeps: hover values, zoom and pan, legend toggling, and the camera button. That button saves a PNG
 in the browser, offline, using ``toImageButtonOptions``. The modebar speaks Chinese. The chart follows the width of
@@ -23,17 +24,19 @@ ledger names (``html.escape``) as before. This module adds no HTML of its own. T
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import plotly.graph_objects as go
 import streamlit as st
 
 from huxin.charts import figure_json
+from huxin.config import static_url
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 PLOTLY_JS_VERSION = "4.1.1"
 BUNDLE = f"vendor/plotly-basic-{PLOTLY_JS_VERSION}.min.js"   # under static/, served at /app/static/<BUNDLE>
+PRELOAD_KEY = "huxin_plot_preload"
+# preload() draws nothing; its slot would still take a gap in the page's layout. Pages include this in their CSS.
+PRELOAD_CSS = f".st-key-{PRELOAD_KEY} {{display: none !important;}}"
 ELEMENT_CLASS = "huxin-plot"        # the div plotly draws into (plotly adds js-plotly-plot); READY_JS looks for it
 
 # The modebar's tooltips and the date names in Chinese. The strings are from plotly.js-locales' zh-cn (MIT), limited
@@ -116,9 +119,8 @@ _component = st.components.v2.component("huxin_plot", js=_JS, isolate_styles=Fal
 
 
 def bundle_url() -> str:
-    """The bundle's URL path under Streamlit's static serving. It honours server.baseUrlPath, for a proxy at /huxin/."""
-    base = (st.get_option("server.baseUrlPath") or "").strip("/")
-    return "/" + "/".join(p for p in (base, "app/static", BUNDLE) if p)
+    """The bundle's URL path under Streamlit's static serving (and server.baseUrlPath)."""
+    return static_url(BUNDLE, st.get_option("server.baseUrlPath") or "")
 
 
 def chart(fig: go.Figure | str, key: str | None = None, config: dict[str, Any] | None = None) -> None:
@@ -131,8 +133,9 @@ def chart(fig: go.Figure | str, key: str | None = None, config: dict[str, Any] |
 
 
 def preload() -> None:
-    """Start loading plotly-basic now. Pages call this once, early in the sidebar. It draws nothing."""
-    _component(data={"src": bundle_url()}, key="huxin_plot_preload", width="stretch", height="content")
+    """Start loading plotly-basic now. huxin.ui.page calls it as the first element of a chart page. It draws
+    nothing (PRELOAD_CSS hides its slot)."""
+    _component(data={"src": bundle_url()}, key=PRELOAD_KEY, width="stretch", height="content")
 
 
 def figures_in(at: Any) -> list[dict[str, Any]]:
@@ -140,13 +143,10 @@ def figures_in(at: Any) -> list[dict[str, Any]]:
     out = []
     for el in at.get("bidi_component"):
         p = el.proto
-        if p.component_name != "huxin_plot" or p.WhichOneof("data") is None:
+        kind = p.WhichOneof("data")
+        if p.component_name != "huxin_plot" or kind not in ("json", "mixed"):
             continue
-        payload = json.loads(p.json) if p.WhichOneof("data") == "json" else _mixed_json(p)
+        payload = json.loads(p.json if kind == "json" else p.mixed.json)
         if payload.get("figure"):
             out.append(json.loads(payload["figure"]))
     return out
-
-
-def _mixed_json(p: Any) -> dict[str, Any]:
-    return json.loads(p.mixed.json)

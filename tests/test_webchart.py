@@ -15,8 +15,9 @@ import pytest
 
 from huxin import webchart
 from huxin.charts import weekly as WC
+from huxin.config import STATIC_DIR
 
-BUNDLE = webchart.STATIC_DIR / webchart.BUNDLE
+BUNDLE = STATIC_DIR / webchart.BUNDLE
 
 
 def _traces_in_bundle(js: str) -> set[str]:
@@ -29,7 +30,7 @@ def test_bundle_is_the_plotly_js_of_the_python_package() -> None:
     assert f"plotly.js (basic - minified) v{webchart.PLOTLY_JS_VERSION}" in head
     full = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
     assert f"plotly.js v{webchart.PLOTLY_JS_VERSION}\n" in full.read_text(encoding="utf-8")[:400]
-    assert (webchart.STATIC_DIR / "vendor" / "plotly-LICENSE.txt").read_text().startswith("MIT License")
+    assert (STATIC_DIR / "vendor" / "plotly-LICENSE.txt").read_text().startswith("MIT License")
     assert _traces_in_bundle(BUNDLE.read_text(encoding="utf-8")) == {"bar", "pie", "scatter"}
 
 
