@@ -1,5 +1,6 @@
 """Browser benchmark: seconds until each page is ready in headless Chromium — the script finished, no spinner or
-stale element, every chart, table and map drawn, no request in flight (huxin.snapshot.READY_JS) — on a real
+stale element, every chart, table and map drawn (a map's county polygons painted, not just its canvas there), no
+request in flight (huxin.snapshot.READY_JS, wait_for_ready) — on a real
 `streamlit run` server, plus the peak memory (VmHWM) of that server process.
 
     python bench/browser_bench.py                        # province scale (the issue's browser target), 3 loads

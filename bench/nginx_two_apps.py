@@ -109,17 +109,26 @@ def run_nginx(work: Path, conf: Path, listen: int):  # type: ignore[no-untyped-d
 def parse_access_log(path: Path) -> dict[str, Any]:
     """Requests and websockets per app process, 5xx responses, and requests of a pinned browser that reached a
     process other than the one its cookie names (must be none)."""
-    rx = re.compile(r'^(\S+) (\d+) (\S+) "([^"]*)" pinned=(\S*) upstream=(\S*) rt=(\S+) upgrade="([^"]*)"')
+    rx = re.compile(r'^(\S+) (\d+) (\S+) "([^"]*)" pinned=(\S*) upstream=(\S*) rt=(\S+) upgrade="([^"]*)"'
+                    r'(?: bytes=(\d+) gzip=(\S+))?')
     per_up: Counter[str] = Counter()
     ws: Counter[str] = Counter()
     misrouted: list[str] = []
     s5xx = n = unpinned = 0
+    js_bytes = js_gzipped = js_files = 0
+    js_raw = 0.0
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         m = rx.match(line)
         if not m:
             continue
         n += 1
-        _, status, _, uri, pinned, up, _, upgrade = m.groups()
+        _, status, _, uri, pinned, up, _, upgrade, nbytes, ratio = m.groups()
+        if uri.startswith("/static/") and uri.endswith(".js") and nbytes:
+            js_files += 1
+            js_bytes += int(nbytes)
+            zipped = ratio not in (None, "-", "")
+            js_gzipped += zipped
+            js_raw += int(nbytes) * (float(ratio) if zipped else 1.0)  # $gzip_ratio = original / compressed
         if up and up != "-":
             per_up[up] += 1
         if pinned in ("", "-"):
@@ -131,7 +140,9 @@ def parse_access_log(path: Path) -> dict[str, Any]:
         if status.startswith("5"):
             s5xx += 1
     return {"requests": n, "per_upstream": dict(per_up), "websockets_per_upstream": dict(ws), "http_5xx": s5xx,
-            "unpinned_requests": unpinned, "misrouted": misrouted[:20], "misrouted_count": len(misrouted)}
+            "unpinned_requests": unpinned, "misrouted": misrouted[:20], "misrouted_count": len(misrouted),
+            "streamlit_js": {"responses": js_files, "gzipped": js_gzipped, "bytes_sent": js_bytes,
+                             "bytes_uncompressed": round(js_raw)}}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -161,23 +172,24 @@ def write_extra_clues(path: Path, db: Path, n: int) -> Path:
 # ---------------------------------------------------------------------------------------------
 # viewers
 async def wait_ready(page: Any, watch: Any, timeout_s: float, settle_s: float = 0.5) -> float:
-    from huxin.snapshot import CONTENT_HEIGHT_JS, READY_JS
+    """huxin.snapshot.wait_for_ready for an async Playwright page (same checks, same STATE_JS)."""
+    from huxin.snapshot import STATE_JS
 
     t0 = time.monotonic()
     quiet: float | None = None
-    height = -1
+    seen: tuple[Any, ...] = ()
     last = ""
     while True:
-        now = time.monotonic()
         try:
-            pending = await page.evaluate(READY_JS)
-            h = await page.evaluate(CONTENT_HEIGHT_JS)
+            state = await page.evaluate(STATE_JS)
+            pending, now_seen = state["pending"], (state["height"], tuple(state["paint"]))
         except Exception as e:  # noqa: BLE001 - navigation in progress
-            pending, h = f"navigating ({type(e).__name__})", -1
+            pending, now_seen = f"navigating ({type(e).__name__})", ()
+        now = time.monotonic()  # when the state was seen (see wait_for_ready)
         if watch.inflight and not pending:
             pending = f"{watch.inflight} requests"
-        if pending or h != height:
-            quiet, height = None, h
+        if pending or now_seen != seen:
+            quiet, seen = None, now_seen
         elif quiet is None:
             quiet = now
         elif now - quiet >= settle_s:
@@ -391,6 +403,11 @@ def report(res: dict[str, Any]) -> str:
              f"{ng['websockets_per_upstream']}; {ng['unpinned_requests']} requests before a browser was pinned "
              f"(first page, health checks), {ng['misrouted_count']} requests of a pinned browser elsewhere; "
              f"{ng['http_5xx']} × 5xx"),
+             *([(f"- Streamlit's scripts (/static/…js) through nginx: {ng['streamlit_js']['responses']} responses, "
+                 f"{ng['streamlit_js']['gzipped']} of them compressed by nginx; "
+                 f"{ng['streamlit_js']['bytes_sent'] / 1e6:.1f} MB sent for "
+                 f"{ng['streamlit_js']['bytes_uncompressed'] / 1e6:.1f} MB of script")]
+               if ng.get("streamlit_js", {}).get("responses") else []),
              f"- errors: {len(res['errors'])}" + ("" if not res["errors"] else "\n  - " + "\n  - ".join(
                  res["errors"][:20]))]
     return "\n".join(lines)

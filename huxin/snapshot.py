@@ -317,6 +317,23 @@ def _refuse(st: Any, msg: str) -> NoReturn:
 
 # ---------------------------------------------------------------------------------------------
 # Waiting for a Streamlit page to be fully drawn
+# How much of each deck.gl map on screen is painted: the share of non-transparent pixels, sampled at 64 x 40. A map
+# counts as drawn only when this is above zero and has stopped changing (wait_for_ready). The canvas appearing is not
+# enough: the counties arrive as a separate file and deck.gl draws them frames later, and under software WebGL
+# (SwiftShader, no GPU: headless Chromium here, and many office PCs) those frames take about a second of GPU work
+# after the canvas exists (bench/RESULTS.md, fifth round). deck.gl (luma.gl 9) creates its WebGL context with
+# preserveDrawingBuffer, so the canvas can be read back; the readback waits until the GPU has finished drawing.
+DECK_PAINT_JS = """() => [...document.querySelectorAll('[data-testid="stDeckGlJsonChart"] canvas')]
+  .filter(c => c.checkVisibility() && c.width > 0 && c.height > 0).map(c => {
+    const w = 64, h = 40, t = document.createElement('canvas');
+    t.width = w; t.height = h;
+    const g = t.getContext('2d', {willReadFrequently: true});
+    try { g.drawImage(c, 0, 0, w, h); } catch (e) { return 1; }   // unreadable: do not wait for it forever
+    const d = g.getImageData(0, 0, w, h).data;
+    let n = 0;
+    for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+    return Math.round(1000 * n / (w * h)) / 1000;
+  })"""
 # '' when the script has finished and every element is drawn, else what is still pending.
 READY_JS = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
@@ -331,19 +348,22 @@ READY_JS = """() => {
     if (shown(s).length) pending.push(s);
   for (const c of shown('[data-testid="stPlotlyChart"], .huxin-plot'))
     if (!c.querySelector('.main-svg') && !c.hasAttribute('data-error')) pending.push('plotly');
-  for (const c of shown('[data-testid="stDeckGlJsonChart"]'))
-    if (!c.querySelector('canvas')) pending.push('deck');
+  const decks = shown('[data-testid="stDeckGlJsonChart"]');
+  if (decks.some(c => !c.querySelector('canvas')) || (decks.length && (__DECK_PAINT__)().some(x => x === 0)))
+    pending.push('deck');
   for (const c of shown('[data-testid="stDataFrame"]'))
     if (!c.querySelector('canvas')) pending.push('dataframe');
   for (const i of shown('[data-testid="stMain"] img'))
     if (!i.complete) pending.push('img');
   if (document.fonts && document.fonts.status !== 'loaded') pending.push('fonts');
   return pending.join(',');
-}"""
+}""".replace("__DECK_PAINT__", DECK_PAINT_JS)
 CONTENT_HEIGHT_JS = """() => {
   const m = document.querySelector('[data-testid="stMain"]');
   return Math.ceil(Math.max(m ? m.scrollHeight : 0, document.documentElement.scrollHeight));
 }"""
+# One round trip per check: what is pending, the content height and the maps' paint (both must stay unchanged).
+STATE_JS = f"""() => ({{pending: ({READY_JS})(), height: ({CONTENT_HEIGHT_JS})(), paint: ({DECK_PAINT_JS})()}})"""
 PROBLEMS_JS = """() => ({
   exceptions: [...document.querySelectorAll('[data-testid="stException"]')].map(e => e.innerText.slice(0, 400)),
   errors: [...document.querySelectorAll('[data-testid="stAlertContentError"]')].map(e =>
@@ -383,24 +403,27 @@ def is_foreign(url: str, allowed: Sequence[str] = LOCAL_HOSTS) -> bool:
 def wait_for_ready(page: Any, watch: NetworkWatch | None = None, timeout_s: float = PAGE_TIMEOUT_S,
                    settle_s: float = 0.5, poll_s: float = 0.15) -> float:
     """Block until the Streamlit script has finished, every chart/table/map is drawn, no request is in flight,
-    and all that has stayed so for ``settle_s``. Returns the seconds until the page was first seen ready (the
-    settling time after it is not counted); SnapshotError on timeout."""
+    and all that (with the content height and the maps' paint) has stayed so for ``settle_s``. Returns the seconds
+    until the page was first seen in that final state (the settling time after it is not counted); SnapshotError on
+    timeout."""
     t0 = time.monotonic()
     quiet_since: float | None = None
     last = ""
-    height = -1
+    seen: tuple[Any, ...] = ()
     while True:
-        now = time.monotonic()
         try:
-            pending = page.evaluate(READY_JS)
-            h = page.evaluate(CONTENT_HEIGHT_JS)
+            state = page.evaluate(STATE_JS)
+            pending, now_seen = state["pending"], (state["height"], tuple(state["paint"]))
         except Exception as e:  # noqa: BLE001 - navigation in progress: the context is being replaced
-            pending, h = f"navigating ({type(e).__name__})", -1
+            pending, now_seen = f"navigating ({type(e).__name__})", ()
+        # the time the state was seen: a check waits while the page's main thread is busy (a map's readback waits
+        # for the GPU), so the time before the call would count the page as ready too early
+        now = time.monotonic()
         if watch is not None and watch.inflight and not pending:
             pending = f"{watch.inflight} requests"
-        if pending or h != height:
+        if pending or now_seen != seen:
             quiet_since = None
-            height = h
+            seen = now_seen
         elif quiet_since is None:
             quiet_since = now
         elif now - quiet_since >= settle_s:

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import json
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -413,6 +414,16 @@ def test_publish_writes_once_and_names_by_key(tmp_path: Path) -> None:
     assert not list(tmp_path.glob(".tmp-*"))
     assert geoserve.url_for(a) == f"/app/static/geo/{a}"
     assert geoserve.url_for(a, "/huxin/") == f"/huxin/app/static/geo/{a}"
+
+
+def test_file_names_hold_no_digits_a_privacy_scan_could_take_for_a_number() -> None:
+    """The names are in the page (the deck's data URL), which the privacy tests scan for card, ID and phone numbers:
+    a hex name once held 16 digits in a row (a flaky failure of test_security's map page)."""
+    names = {geoserve.file_name("counties", [i, "level"]) for i in range(2000)}
+    assert len(names) == 2000
+    for n in names:
+        stem = n.removeprefix("counties-").removesuffix(".json")
+        assert re.fullmatch(r"[a-p]{24}", stem), n
 
 
 def test_cleanup_keeps_the_newest_files(tmp_path: Path) -> None:

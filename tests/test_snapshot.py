@@ -11,6 +11,7 @@ import socket
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -273,3 +274,38 @@ def test_cli_snapshot_end_to_end(city_db: Path, tmp_path: Path) -> None:
     port = int(re.search(r"127\.0\.0\.1:(\d+)", res.stdout).group(1))
     with socket.socket() as s:
         assert s.connect_ex(("127.0.0.1", port)) != 0
+
+
+class FakePage:
+    """What wait_for_ready sees of a page: one STATE_JS result per check, the last one repeated."""
+
+    def __init__(self, states: list[dict]) -> None:
+        self.states, self.checks = states, 0
+
+    def evaluate(self, js: str) -> dict:
+        assert js == S.STATE_JS
+        self.checks += 1
+        return self.states[min(self.checks - 1, len(self.states) - 1)]
+
+
+def _state(pending: str = "", height: int = 900, paint: tuple[float, ...] = ()) -> dict:
+    return {"pending": pending, "height": height, "paint": list(paint)}
+
+
+def test_wait_for_ready_counts_from_the_final_state_of_the_maps_paint() -> None:
+    # the canvas is painted with labels and points first (0.188), the counties a few checks later (0.387): ready
+    # is the first check that saw the final picture, not the first check that saw any paint
+    page = FakePage([_state("script running"), _state(paint=(0.188,)), _state(paint=(0.188,)),
+                     _state(paint=(0.387,))])
+    t0 = time.monotonic()
+    ready = S.wait_for_ready(page, settle_s=0.05, poll_s=0.01)
+    assert page.checks >= 4 + 5
+    assert 0.025 <= ready <= time.monotonic() - t0 - 0.05
+    # and a height change restarts the wait just the same
+    page = FakePage([_state(height=500), _state(height=500), _state(height=500), _state(height=900)])
+    assert S.wait_for_ready(page, settle_s=0.05, poll_s=0.01) >= 0.025
+
+
+def test_wait_for_ready_times_out_on_an_unpainted_map() -> None:
+    with pytest.raises(S.SnapshotError, match="deck"):
+        S.wait_for_ready(FakePage([_state("deck", paint=(0.0,))]), timeout_s=0.2, poll_s=0.01)

@@ -666,8 +666,11 @@ def build_deck(counties: str | Mapping[str, Any], labels: Sequence[Mapping[str, 
     if labels and len(labels) <= MAX_LABELS:
         layers.append(pdk.Layer(
             "TextLayer", data=list(labels), id="labels", get_position=["lon", "lat"], get_text="name",
-            get_size=label_px, get_color=[20, 20, 20, 255], pickable=False, background=True,
-            get_background_color=[255, 255, 255, 170], background_padding=[3, 1],
+            get_size=label_px, get_color=[20, 20, 20, 255], pickable=False,
+            # a white halo (signed-distance glyphs with an outline) keeps the names readable over any fill. Not
+            # background boxes: those are one more deck.gl layer (TextBackgroundLayer), whose first draw under
+            # software WebGL cost ~0.2-0.3 s of the city map's time to drawn (bench/RESULTS.md, fifth round)
+            font_settings={"sdf": True}, outline_width=3, outline_color=[255, 255, 255, 230],
             # literal strings: pydeck would otherwise turn them into accessor expressions ("@@=auto")
             character_set=pdk.types.String("auto"), font_family=pdk.types.String(FONT),
             font_weight=600, get_text_anchor=pdk.types.String("middle"),

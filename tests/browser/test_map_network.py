@@ -91,3 +91,42 @@ def test_map_page_draws_and_requests_nothing_outside(city_app: str, page: Any) -
     foreign_links = sorted({u for u in linked if outside(u)})
     assert not foreign_links, f"the page links resources on other hosts: {foreign_links}"
     assert any("/app/static/geo/counties-" in u for u in requests)
+
+
+def test_ready_waits_for_the_county_polygons(city_app: str, page: Any) -> None:
+    """huxin.snapshot.wait_for_ready (the page pictures, the benchmarks) returns only once the map's county polygons
+    are painted, not when deck.gl's canvas first appears: right after it returns, the map is already coloured and
+    stays as it is."""
+    from huxin import snapshot as S
+
+    watch = S.NetworkWatch(page)
+    page.goto(f"{city_app}/map?as_of=2026-11-20", wait_until="domcontentloaded")
+    S.wait_for_ready(page, watch, timeout_s=150)
+    paint = page.evaluate(S.DECK_PAINT_JS)
+    deck = page.locator(DECK)
+    share = drawn_share(deck.screenshot())  # at once: no waiting here
+    assert paint and all(p > 0.1 for p in paint), paint
+    assert share > 0.15, f"ready, but the county polygons were not drawn yet (coloured share {share:.0%})"
+    assert any("/app/static/geo/counties-" in u for u in watch.urls)
+    page.wait_for_timeout(1500)
+    assert page.evaluate(S.DECK_PAINT_JS) == paint, "the map changed after the page was reported ready"
+
+
+def test_deck_paint_reads_what_the_webgl_canvas_shows(page: Any) -> None:
+    """DECK_PAINT_JS on a WebGL canvas like deck.gl's (preserveDrawingBuffer): 0 before anything is drawn, the
+    painted share after; READY_JS waits ('deck') while a map's canvas is blank."""
+    from huxin import snapshot as S
+
+    page.set_content('<div data-testid="stApp" data-test-script-state="notRunning" '
+                     'data-test-connection-state="CONNECTED"><div data-testid="stDeckGlJsonChart">'
+                     '<canvas width="200" height="100" style="width:200px;height:100px"></canvas></div></div>')
+    page.evaluate("() => { window.gl = document.querySelector('canvas').getContext('webgl2', "
+                  "{preserveDrawingBuffer: true}); }")
+    assert page.evaluate(S.DECK_PAINT_JS) == [0]
+    assert "deck" in page.evaluate(S.READY_JS)
+    # paint the left half, as a map paints its counties
+    page.evaluate("""() => { gl.enable(gl.SCISSOR_TEST); gl.scissor(0, 0, 100, 100);
+                             gl.clearColor(0.8, 0.1, 0.1, 1); gl.clear(gl.COLOR_BUFFER_BIT); }""")
+    page.wait_for_timeout(100)
+    assert page.evaluate(S.DECK_PAINT_JS) == [0.5]
+    assert "deck" not in page.evaluate(S.READY_JS)
