@@ -94,9 +94,10 @@ def test_map_page_draws_and_requests_nothing_outside(city_app: str, page: Any) -
 
 
 def test_ready_waits_for_the_county_polygons(city_app: str, page: Any) -> None:
-    """huxin.snapshot.wait_for_ready (the page pictures, the benchmarks) returns only once the map's county polygons
-    are painted, not when deck.gl's canvas first appears: right after it returns, the map is already coloured and
-    stays as it is."""
+    """End to end on the real map page, as the page picture uses it: right after huxin.snapshot.wait_for_ready
+    returns, a screenshot shows the county polygons and the paint does not change afterwards. (That ready is
+    counted from the final paint, not from the canvas appearing, is checked without a browser in
+    tests/test_snapshot.py; the canvas readback itself below, on a WebGL canvas we paint.)"""
     from huxin import snapshot as S
 
     watch = S.NetworkWatch(page)
