@@ -172,31 +172,20 @@ def write_extra_clues(path: Path, db: Path, n: int) -> Path:
 # ---------------------------------------------------------------------------------------------
 # viewers
 async def wait_ready(page: Any, watch: Any, timeout_s: float, settle_s: float = 0.5) -> float:
-    """huxin.snapshot.wait_for_ready for an async Playwright page (same checks, same STATE_JS)."""
-    from huxin.snapshot import STATE_JS
+    """huxin.snapshot.wait_for_ready for an async Playwright page (the same STATE_JS and ReadyWait)."""
+    from huxin.snapshot import STATE_JS, ReadyWait
 
-    t0 = time.monotonic()
-    quiet: float | None = None
-    seen: tuple[Any, ...] = ()
-    last = ""
+    wait = ReadyWait(settle_s)
     while True:
         try:
-            state = await page.evaluate(STATE_JS)
-            pending, now_seen = state["pending"], (state["height"], tuple(state["paint"]))
+            state, error = await page.evaluate(STATE_JS), ""
         except Exception as e:  # noqa: BLE001 - navigation in progress
-            pending, now_seen = f"navigating ({type(e).__name__})", ()
-        now = time.monotonic()  # when the state was seen (see wait_for_ready)
-        if watch.inflight and not pending:
-            pending = f"{watch.inflight} requests"
-        if pending or now_seen != seen:
-            quiet, seen = None, now_seen
-        elif quiet is None:
-            quiet = now
-        elif now - quiet >= settle_s:
-            return quiet - t0
-        last = pending or last
-        if now - t0 > timeout_s:
-            raise TimeoutError(f"not ready after {timeout_s:.0f} s (waiting for {last})")
+            state, error = None, f"navigating ({type(e).__name__})"
+        ready = wait.see(state, watch.inflight, error)
+        if ready is not None:
+            return ready
+        if wait.elapsed() > timeout_s:
+            raise TimeoutError(f"not ready after {timeout_s:.0f} s (waiting for {wait.last})")
         await asyncio.sleep(0.15)
 
 

@@ -334,8 +334,9 @@ DECK_PAINT_JS = """() => [...document.querySelectorAll('[data-testid="stDeckGlJs
     for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
     return Math.round(1000 * n / (w * h)) / 1000;
   })"""
-# '' when the script has finished and every element is drawn, else what is still pending.
-READY_JS = """() => {
+# '' when the script has finished and every element is drawn, else what is still pending. ``paint`` is
+# DECK_PAINT_JS's result when the caller has it already (STATE_JS: one readback per check), else it is read here.
+READY_JS = """(paint) => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app) return 'no app';
   const state = app.getAttribute('data-test-script-state');
@@ -349,7 +350,7 @@ READY_JS = """() => {
   for (const c of shown('[data-testid="stPlotlyChart"], .huxin-plot'))
     if (!c.querySelector('.main-svg') && !c.hasAttribute('data-error')) pending.push('plotly');
   const decks = shown('[data-testid="stDeckGlJsonChart"]');
-  if (decks.some(c => !c.querySelector('canvas')) || (decks.length && (__DECK_PAINT__)().some(x => x === 0)))
+  if (decks.some(c => !c.querySelector('canvas')) || (decks.length && (paint || (__DECK_PAINT__)()).some(x => x === 0)))
     pending.push('deck');
   for (const c of shown('[data-testid="stDataFrame"]'))
     if (!c.querySelector('canvas')) pending.push('dataframe');
@@ -363,7 +364,10 @@ CONTENT_HEIGHT_JS = """() => {
   return Math.ceil(Math.max(m ? m.scrollHeight : 0, document.documentElement.scrollHeight));
 }"""
 # One round trip per check: what is pending, the content height and the maps' paint (both must stay unchanged).
-STATE_JS = f"""() => ({{pending: ({READY_JS})(), height: ({CONTENT_HEIGHT_JS})(), paint: ({DECK_PAINT_JS})()}})"""
+STATE_JS = f"""() => {{
+  const paint = ({DECK_PAINT_JS})();
+  return {{pending: ({READY_JS})(paint), height: ({CONTENT_HEIGHT_JS})(), paint}};
+}}"""
 PROBLEMS_JS = """() => ({
   exceptions: [...document.querySelectorAll('[data-testid="stException"]')].map(e => e.innerText.slice(0, 400)),
   errors: [...document.querySelectorAll('[data-testid="stAlertContentError"]')].map(e =>
@@ -400,37 +404,59 @@ def is_foreign(url: str, allowed: Sequence[str] = LOCAL_HOSTS) -> bool:
     return (u.hostname or "") not in allowed
 
 
-def wait_for_ready(page: Any, watch: NetworkWatch | None = None, timeout_s: float = PAGE_TIMEOUT_S,
-                   settle_s: float = 0.5, poll_s: float = 0.15) -> float:
-    """Block until the Streamlit script has finished, every chart/table/map is drawn, no request is in flight,
-    and all that (with the content height and the maps' paint) has stayed so for ``settle_s``. Returns the seconds
-    until the page was first seen in that final state (the settling time after it is not counted); SnapshotError on
-    timeout."""
-    t0 = time.monotonic()
-    quiet_since: float | None = None
-    last = ""
-    seen: tuple[Any, ...] = ()
-    while True:
-        try:
-            state = page.evaluate(STATE_JS)
-            pending, now_seen = state["pending"], (state["height"], tuple(state["paint"]))
-        except Exception as e:  # noqa: BLE001 - navigation in progress: the context is being replaced
-            pending, now_seen = f"navigating ({type(e).__name__})", ()
+class ReadyWait:
+    """The decision behind wait_for_ready, one STATE_JS result at a time (bench/nginx_two_apps.py drives it from an
+    async page). Ready = nothing pending, no request in flight, and the content height and the maps' paint unchanged
+    for ``settle_s``; the time counted is that of the first check that saw this final state."""
+
+    def __init__(self, settle_s: float = 0.5) -> None:
+        self.settle_s = settle_s
+        self.t0 = time.monotonic()
+        self.quiet_since: float | None = None
+        self.seen: tuple[Any, ...] = ()
+        self.last = ""     # the last thing waited for (for the timeout message)
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.t0
+
+    def see(self, state: dict[str, Any] | None, inflight: int = 0, error: str = "") -> float | None:
+        """One check: STATE_JS's result (None, with ``error``, when the page could not be asked). Returns the
+        seconds until ready once the page has settled, else None."""
         # the time the state was seen: a check waits while the page's main thread is busy (a map's readback waits
         # for the GPU), so the time before the call would count the page as ready too early
         now = time.monotonic()
-        if watch is not None and watch.inflight and not pending:
-            pending = f"{watch.inflight} requests"
-        if pending or now_seen != seen:
-            quiet_since = None
-            seen = now_seen
-        elif quiet_since is None:
-            quiet_since = now
-        elif now - quiet_since >= settle_s:
-            return quiet_since - t0
-        last = pending or last
-        if now - t0 > timeout_s:
-            raise SnapshotError(f"页面在 {timeout_s:.0f} 秒内未加载完成（仍在等待：{last or '页面稳定'}）。")
+        if state is None:
+            pending, now_seen = error or "navigating", ()
+        else:
+            pending, now_seen = state["pending"], (state["height"], tuple(state["paint"]))
+        if inflight and not pending:
+            pending = f"{inflight} requests"
+        if pending or now_seen != self.seen:
+            self.quiet_since, self.seen = None, now_seen
+        elif self.quiet_since is None:
+            self.quiet_since = now
+        elif now - self.quiet_since >= self.settle_s:
+            return self.quiet_since - self.t0
+        self.last = pending or self.last
+        return None
+
+
+def wait_for_ready(page: Any, watch: NetworkWatch | None = None, timeout_s: float = PAGE_TIMEOUT_S,
+                   settle_s: float = 0.5, poll_s: float = 0.15) -> float:
+    """Block until the Streamlit script has finished, every chart/table/map is drawn, no request is in flight,
+    and all that (with the content height and the maps' paint) has stayed so for ``settle_s`` (ReadyWait).
+    Returns the seconds until the page was first seen in that final state; SnapshotError on timeout."""
+    wait = ReadyWait(settle_s)
+    while True:
+        try:
+            state, error = page.evaluate(STATE_JS), ""
+        except Exception as e:  # noqa: BLE001 - navigation in progress: the context is being replaced
+            state, error = None, f"navigating ({type(e).__name__})"
+        ready = wait.see(state, watch.inflight if watch is not None else 0, error)
+        if ready is not None:
+            return ready
+        if wait.elapsed() > timeout_s:
+            raise SnapshotError(f"页面在 {timeout_s:.0f} 秒内未加载完成（仍在等待：{wait.last or '页面稳定'}）。")
         time.sleep(poll_s)
 
 
