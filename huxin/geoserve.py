@@ -64,16 +64,22 @@ def file_name(prefix: str, key_parts: Iterable[Any]) -> str:
     return f"{prefix}-{hashlib.sha256(raw.encode('utf-8')).hexdigest()[:24].translate(_LETTERS_ONLY)}.json"
 
 
+def is_published(prefix: str, key_parts: Iterable[Any], directory: Path = GEO_DIR) -> bool:
+    """Whether publish() would find its file already written (and so not call its build())."""
+    return (directory / file_name(prefix, list(key_parts))).exists()
+
+
 def url_for(name: str, base_url_path: str = "") -> str:
     """Absolute URL path of a published file; honours server.baseUrlPath (e.g. behind a proxy at /huxin/)."""
     return static_url(f"{GEO_DIR.name}/{name}", base_url_path)
 
 
-def publish(prefix: str, key_parts: Iterable[Any], build: Callable[[], dict[str, Any]],
+def publish(prefix: str, key_parts: Iterable[Any], build: Callable[[], dict[str, Any] | str],
             directory: Path = GEO_DIR, keep: int = KEEP) -> str:
     """Write build() as JSON under directory unless a file for the same key exists; returns the file name.
 
-    build() is only called when the file is missing, so a rerun with unchanged inputs costs a stat().
+    build() is only called when the file is missing, so a rerun with unchanged inputs costs a stat(). It returns
+    the content, or the content already written as JSON text.
     Written to a temporary file and renamed, so a browser never reads a half-written file.
     """
     name = file_name(prefix, list(key_parts))
@@ -83,7 +89,9 @@ def publish(prefix: str, key_parts: Iterable[Any], build: Callable[[], dict[str,
             os.utime(path)  # recently used: keep it through cleanup
         return name
     directory.mkdir(parents=True, exist_ok=True)
-    payload = json.dumps(build(), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    content = build()
+    payload = content if isinstance(content, str) else json.dumps(content, ensure_ascii=False, separators=(",", ":"),
+                                                                   allow_nan=False)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -163,6 +171,12 @@ def _county_index() -> tuple[list[str], shapely.STRtree, dict[str, str]]:
     geoms = geo.county_geometries()
     codes = list(geoms)
     return codes, shapely.STRtree([geoms[c] for c in codes]), geo.region_names("district")
+
+
+def warm() -> None:
+    """Read the bundled county boundaries and build the national index now (server warm-up, huxin.warmup), so
+    that no page pays for it: ~0.7 s, once per process, whatever the database."""
+    _county_index()
 
 
 OK, OUTSIDE, MISSING, UNKNOWN = "ok", "outside", "missing", "unknown_county"

@@ -9,9 +9,11 @@ Callers pass ``version, rules_key`` first (``keys()``), so a new load or a rules
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+import shapely
 import streamlit as st
 
 from huxin import data, geoserve
@@ -28,15 +30,21 @@ MAX_LIST = 5000  # projects in the table under the map (most severe first)
 def county_base(version: str, rules_key: str, scope: data.Scope
                 ) -> tuple[tuple[str, ...], tuple[float, float, float, float] | None]:
     """Codes of the counties in scope that have boundaries, and their bounding box."""
-    shapes = data.region_shapes(scope)
-    return tuple(str(f["properties"]["code"]) for f in shapes["features"]), M.bounds_of(shapes)
+    df = data.region_geojson(scope)
+    if df.empty:
+        return (), None
+    x0, y0, x1, y1 = shapely.total_bounds(shapely.from_geojson(df["geojson"].tolist()))
+    return tuple(df["code"].astype(str)), (float(x0), float(y0), float(x1), float(y1))
 
 
 @st.cache_data(show_spinner=False, max_entries=8, ttl=6 * 3600)
-def county_display(version: str, rules_key: str, scope: data.Scope, gap: float, simplify: float) -> dict:
-    """The county polygons as drawn (simplified, borders as gaps, rounded); only needed when a new static file is
-    written."""
-    return M.display_shapes(data.region_shapes(scope), gap=gap, simplify=simplify)
+def county_display(version: str, rules_key: str, scope: data.Scope, gap: float, simplify: float
+                   ) -> M.DisplayShapes:
+    """The county polygons as drawn (simplified, borders as gaps, rounded) as GeoJSON text; only needed when a new
+    static file is written. Shapely reads and writes the text itself: no polygon passes through Python lists."""
+    df = data.region_geojson(scope)
+    text = M.display_geojson(shapely.from_geojson(df["geojson"].tolist()), gap=gap, simplify=simplify)
+    return M.DisplayShapes(tuple(df["code"].astype(str)), tuple(df["name"].astype(str)), tuple(text))
 
 
 @st.cache_data(**CACHE)
@@ -64,6 +72,38 @@ def heat_layer(version: str, rules_key: str, scope: data.Scope, end: dt.date, fi
     county_xy = {str(c): (x, y) for c, x, y in zip(reg["code"], reg["lon"], reg["lat"], strict=True)
                  if pd.notna(x) and pd.notna(y)}
     return M.heat_points(recent, project_xy, county_xy, cell)
+
+
+@dataclass(frozen=True)
+class CountyLayer:
+    """The county polygons' part of the map: which counties, the view they open in, the key of their static file
+    (geoserve.publish) and, when this process has not written that file yet, the polygons as drawn."""
+    codes: tuple[str, ...]
+    bounds: tuple[float, float, float, float] | None
+    view: Any                   # pydeck ViewState
+    height: int
+    gap: float                  # degrees between neighbouring polygons (the borders)
+    simplify: float             # degrees the outlines are simplified to
+    key: tuple[Any, ...]        # everything the file's colours, tooltips and polygons depend on
+    display: M.DisplayShapes | None  # county_display(...) if the file is still to be written, else None
+
+
+def county_layer(version: str, rules_key: str, scope: data.Scope, present: bool, choices: tuple[Any, ...]
+                 ) -> CountyLayer:
+    """county_base, the opening view and, for a file still to be written, county_display: computed in one go so
+    that the page can run it beside the county table and the projects (data.together). The file names are salted
+    per process (geoserve), so every new server process writes the file once; at national scale its polygons take
+    ~0.8 s, which used to come after the other ~2 s instead of beside them (bench/RESULTS.md, sixth round).
+    ``choices``: what else the file depends on (period, colouring, highlighted levels)."""
+    codes, bounds = county_base(version, rules_key, scope)
+    view, height = map_view(bounds, present)
+    px = M.degrees_per_pixel(view.zoom)
+    gap = round(M.BORDER_PX * px, 7)  # county borders: ~1 px gaps at the opening zoom
+    simplify = round(M.SIMPLIFY_PX * px, 7)
+    key = ("counties", version, rules_key, scope.counties, *choices, gap, simplify)
+    display = (None if not codes or geoserve.is_published("counties", key)
+               else county_display(version, rules_key, scope, gap, simplify))
+    return CountyLayer(codes, bounds, view, height, gap, simplify, key, display)
 
 
 def map_view(bounds: tuple[float, float, float, float] | None, present: bool) -> tuple[Any, int]:

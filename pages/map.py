@@ -71,12 +71,13 @@ ui.set_filters_desc(filter_text)  # shown in the picture stamp (导出本页图�
 
 # --- Data ---------------------------------------------------------------------------------------------
 ver = MV.keys()
-# The three are independent; at national scale each takes ~0.3-1 s on a cold cache, mostly in DuckDB, which runs
-# without the GIL: computed together, the cold page is about a second faster (bench/RESULTS.md, fifth round).
-(codes_t, bounds), table, pv = data.together(
-    lambda: MV.county_base(*ver, ctx.scope), lambda: data.county_table(ctx.scope, end, start),
-    lambda: MV.project_view(*ver, ctx.scope, end, filters))
-codes = list(codes_t)
+# The three are independent; at national scale each takes ~0.3-1 s on a cold cache, mostly in DuckDB and shapely,
+# which run without the GIL: computed together, the cold page is seconds faster (bench/RESULTS.md, fifth and sixth
+# rounds).
+layer, table, pv = data.together(
+    lambda: MV.county_layer(*ver, ctx.scope, present, (str(start), str(end), color_by, tuple(levels))),
+    lambda: data.county_table(ctx.scope, end, start), lambda: MV.project_view(*ver, ctx.scope, end, filters))
+codes, bounds, view, height = list(layer.codes), layer.bounds, layer.view, layer.height
 if not codes:
     st.info("当前范围内没有区县边界数据。请确认数据库已按地市或省初始化（python -m etl init）。")
     st.stop()
@@ -85,14 +86,9 @@ values = (dict(zip(table["code"].astype(str), table["warning_level" if color_by 
                    strict=True)) if not table.empty else {})
 classes = M.classify(color_by, {c: values.get(c) for c in codes}, target_rate=ctx.rules.target_closure_rate,
                      highlight_levels=levels if color_by == "level" else ())
-view, height = MV.map_view(bounds, present)
-px = M.degrees_per_pixel(view.zoom)
-gap = round(M.BORDER_PX * px, 7)  # county borders: ~1 px gaps at the opening zoom
-simplify = round(M.SIMPLIFY_PX * px, 7)
-# everything the baked colours, tooltips and polygons depend on (same ingredients as data.py's cache key)
-layer_key = ("counties", *ver, ctx.scope.counties, str(start), str(end), color_by, tuple(levels), gap, simplify)
-geo_name = geoserve.publish("counties", layer_key, lambda: M.county_features(
-    MV.county_display(*ver, ctx.scope, gap, simplify), table, classes, ndigits=None))
+geo_name = geoserve.publish("counties", layer.key, lambda: M.county_features_text(
+    layer.display if layer.display is not None else MV.county_display(*ver, ctx.scope, layer.gap, layer.simplify),
+    table, classes))
 geo_url = geoserve.url_for(geo_name, st.get_option("server.baseUrlPath") or "")
 
 spec, n_points, n_heat = MV.deck_json(*ver, ctx.scope, end, filters, geo_url, bounds, present, show_points,

@@ -121,6 +121,23 @@ def test_county_features_bake_colour_and_tooltip() -> None:
     assert all(len(x.split(".")[-1]) <= 4 for x in coords.replace("[", "").replace("]", "").split(","))
 
 
+def test_county_features_text_is_the_same_collection() -> None:
+    """The page writes the served file from GeoJSON text (county_features_text over display_geojson); it must be
+    exactly what county_features gives for the same polygons as dicts (display_shapes)."""
+    codes = [LONGTING, QIXIAN]
+    shapes = shapes_of(codes)
+    table = pd.DataFrame([county_row(LONGTING, "红"), county_row(QIXIAN, None, overdue_open=0)])
+    cl = M.classify("level", {LONGTING: "红", QIXIAN: None})
+    via_dicts = M.county_features(M.display_shapes(shapes, gap=0.001, simplify=0.0005), table, cl, ndigits=None)
+    geoms = shapely.from_geojson([json.dumps(f["geometry"]) for f in shapes["features"]])
+    display = M.DisplayShapes(tuple(codes), tuple(KAIFENG[c] for c in codes),
+                              tuple(M.display_geojson(geoms, gap=0.001, simplify=0.0005)))
+    via_text = json.loads(M.county_features_text(display, table, cl))
+    assert via_text == via_dicts
+    assert via_text["features"][0]["properties"]["tip_title"] == "龙亭区"
+    assert json.loads(M.county_features_text(M.DisplayShapes((), (), ()), table, cl))["features"] == []
+
+
 def test_project_points_colour_size_order_and_escaping() -> None:
     df = pd.DataFrame([project_row("P1", "红", workers=5), project_row("P2", None, workers=100),
                        project_row("P3", "蓝", workers=100), project_row("P4", "黄", lon=None, lat=None),
@@ -416,6 +433,15 @@ def test_publish_writes_once_and_names_by_key(tmp_path: Path) -> None:
     assert geoserve.url_for(a, "/huxin/") == f"/huxin/app/static/geo/{a}"
 
 
+def test_publish_takes_text_and_says_whether_a_file_is_there(tmp_path: Path) -> None:
+    assert not geoserve.is_published("counties", ["v1"], directory=tmp_path)
+    name = geoserve.publish("counties", ["v1"], lambda: '{"type":"FeatureCollection","features":[]}',
+                            directory=tmp_path)
+    assert geoserve.is_published("counties", ["v1"], directory=tmp_path)
+    assert not geoserve.is_published("counties", ["v2"], directory=tmp_path)
+    assert json.loads((tmp_path / name).read_text(encoding="utf-8")) == {"type": "FeatureCollection", "features": []}
+
+
 def test_file_names_hold_no_digits_a_privacy_scan_could_take_for_a_number() -> None:
     """The names are in the page (the deck's data URL), which the privacy tests scan for card, ID and phone numbers:
     a hex name once held 16 digits in a row (a flaky failure of test_security's map page)."""
@@ -589,6 +615,21 @@ def test_map_page_reuses_what_it_built(make_db: Any, app_test: Any, monkeypatch:
     # a changed choice is built anew (and only what it changes: the projects are not located again)
     at.selectbox(key="map_size_by").set_value("amount_owed").run()
     assert calls == {"points": 2, "deck": 2, "located": 1}
+
+
+def test_county_base_bounds_are_those_of_the_stored_polygons(city_db: Path, use_db: Any) -> None:
+    """county_base reads the bounds with shapely from the stored text; they are the FeatureCollection's."""
+    from huxin import mapview as MV
+
+    use_db(city_db)
+    codes, bounds = MV.county_base.__wrapped__("v", "r", data.ALL)
+    shapes = data.region_shapes(data.ALL)
+    assert codes == tuple(str(f["properties"]["code"]) for f in shapes["features"]) and set(codes) == set(KAIFENG)
+    assert bounds == pytest.approx(M.bounds_of(shapes), abs=1e-12)
+    shown = MV.county_display.__wrapped__("v", "r", data.ALL, 0.001, 0.0005)
+    assert shown.codes == codes and shown.names == tuple(f["properties"]["name"] for f in shapes["features"])
+    assert [json.loads(g) for g in shown.geometry] == [
+        f["geometry"] for f in M.display_shapes(shapes, gap=0.001, simplify=0.0005)["features"]]
 
 
 def test_clue_places_are_the_clues_records_places(city_db: Path, use_db: Any) -> None:

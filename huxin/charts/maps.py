@@ -323,27 +323,45 @@ def project_tip(p: Mapping[str, Any]) -> tuple[str, str]:
 
 # ---------------------------------------------------------------------------------------------
 # Layer data
+def _county_props(code: str, name: Any, rows: Mapping[str, Mapping[str, Any]], classes: Classes) -> dict[str, Any]:
+    """A county's feature properties: fill colour and tooltip text baked in, so deck.gl needs nothing else."""
+    row = rows.get(code)
+    title, body = county_tip(row, name or code)
+    lv = row.get("warning_level") if row else None
+    return {"kind": "county", "code": code, "name": plain(name), "level": lv if lv in LEVEL_HEX else None,
+            "fill": hex_to_rgba(classes.color_of.get(code, NO_LEVEL_COLOR), POLY_ALPHA),
+            "tip_title": title, "tip_body": body}
+
+
+def _table_rows(table: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    return {str(r["code"]): r for r in table.to_dict("records")} if not table.empty else {}
+
+
 def county_features(shapes: Mapping[str, Any], table: pd.DataFrame, classes: Classes,
                     ndigits: int | None = 4) -> dict[str, Any]:
     """The county FeatureCollection served to the browser: geometry (rounded) plus fill colour and tooltip text
-    baked into the properties, so deck.gl needs nothing else."""
-    rows = {str(r["code"]): r for r in table.to_dict("records")} if not table.empty else {}
+    baked into the properties (_county_props)."""
+    rows = _table_rows(table)
     feats = []
     for f in shapes.get("features", []):
         props = f.get("properties") or {}
-        code = str(props.get("code"))
-        row = rows.get(code)
-        title, body = county_tip(row, props.get("name") or code)
-        lv = row.get("warning_level") if row else None
         geom = f["geometry"]
         if ndigits is not None:
             geom = {"type": geom["type"], "coordinates": _round(geom["coordinates"], ndigits)}
         feats.append({"type": "Feature", "geometry": geom,
-                      "properties": {"kind": "county", "code": code, "name": plain(props.get("name")),
-                                     "level": lv if lv in LEVEL_HEX else None,
-                                     "fill": hex_to_rgba(classes.color_of.get(code, NO_LEVEL_COLOR), POLY_ALPHA),
-                                     "tip_title": title, "tip_body": body}})
+                      "properties": _county_props(str(props.get("code")), props.get("name"), rows, classes)})
     return {"type": "FeatureCollection", "features": feats}
+
+
+def county_features_text(display: DisplayShapes, table: pd.DataFrame, classes: Classes) -> str:
+    """county_features for polygons already drawn as GeoJSON text (display_geojson): the same FeatureCollection,
+    written out directly. At national scale, turning 2,900 polygons into Python lists and back into JSON cost
+    ~1 s of a new server process's first map (bench/RESULTS.md, sixth round)."""
+    rows = _table_rows(table)
+    parts = [f'{{"type":"Feature","geometry":{g},"properties":'
+             f'{json.dumps(_county_props(c, n, rows, classes), ensure_ascii=False, separators=(",", ":"), allow_nan=False)}}}'
+             for c, n, g in zip(display.codes, display.names, display.geometry, strict=True)]
+    return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
 
 
 def degrees_per_pixel(zoom: float) -> float:
@@ -351,19 +369,26 @@ def degrees_per_pixel(zoom: float) -> float:
     return 360.0 / (512.0 * 2.0 ** zoom)
 
 
-def display_shapes(shapes: Mapping[str, Any], gap: float = 0.0, ndigits: int | None = 4,
-                   min_keep: float = 0.5, simplify: float = 0.0) -> dict[str, Any]:
-    """The county FeatureCollection as drawn: every polygon simplified to `simplify` degrees (Douglas-Peucker,
-    keeping each polygon valid; SIMPLIFY_PX of a pixel at the opening zoom: 155,626 vertices of the country become
-    ~60,000, which the browser downloads and triangulates in software WebGL), then shrunk by gap/2 degrees, so that
+@dataclass(frozen=True)
+class DisplayShapes:
+    """Counties as drawn: codes, names and each polygon as GeoJSON text (display_geojson)."""
+    codes: tuple[str, ...]
+    names: tuple[str, ...]
+    geometry: tuple[str, ...]
+
+
+def display_geojson(geoms: np.ndarray, gap: float = 0.0, ndigits: int | None = 4, min_keep: float = 0.5,
+                    simplify: float = 0.0) -> list[str]:
+    """The polygons (shapely array) as drawn: each simplified to `simplify` degrees (Douglas-Peucker, keeping each
+    polygon valid; SIMPLIFY_PX of a pixel at the opening zoom: 155,626 vertices of the country become ~60,000,
+    which the browser downloads and triangulates in software WebGL), then shrunk by gap/2 degrees, so that
     neighbours are `gap` apart and the white page shows through as their border (see the module docstring: no
-    outline layer), and coordinates rounded to ndigits. A county that would keep less than min_keep of its area (a
-    county a few pixels wide at country zoom) gets half the gap, and if even that is too much, keeps its own outline.
-    Vectorised with shapely; properties are copied unchanged."""
-    feats = list(shapes.get("features", []))
-    if not feats:
-        return {"type": "FeatureCollection", "features": []}
-    geoms = shapely.from_geojson([json.dumps(f["geometry"]) for f in feats])
+    outline layer), and coordinates rounded to ndigits; as GeoJSON geometry text. A county that would keep less than
+    min_keep of its area (a county a few pixels wide at country zoom) gets half the gap, and if even that is too
+    much, keeps its own outline. Vectorised with shapely (no per-coordinate Python)."""
+    geoms = np.asarray(geoms, dtype=object)
+    if not len(geoms):
+        return []
     if simplify > 0:
         geoms = shapely.simplify(geoms, simplify, preserve_topology=True)
     if gap > 0:
@@ -378,9 +403,19 @@ def display_shapes(shapes: Mapping[str, Any], gap: float = 0.0, ndigits: int | N
             todo[idx] = False
     if ndigits is not None:
         geoms = shapely.transform(geoms, lambda xy: np.round(xy, ndigits))
+    return shapely.to_geojson(geoms).tolist()
+
+
+def display_shapes(shapes: Mapping[str, Any], gap: float = 0.0, ndigits: int | None = 4,
+                   min_keep: float = 0.5, simplify: float = 0.0) -> dict[str, Any]:
+    """display_geojson for a FeatureCollection: the same features, polygons as drawn; properties copied unchanged."""
+    feats = list(shapes.get("features", []))
+    if not feats:
+        return {"type": "FeatureCollection", "features": []}
+    geoms = shapely.from_geojson([json.dumps(f["geometry"]) for f in feats])
     return {"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": dict(f.get("properties") or {}), "geometry": json.loads(g)}
-        for f, g in zip(feats, shapely.to_geojson(geoms).tolist(), strict=True)]}
+        for f, g in zip(feats, display_geojson(geoms, gap, ndigits, min_keep, simplify), strict=True)]}
 
 
 def _round(obj: Any, ndigits: int) -> Any:
