@@ -44,7 +44,7 @@ def county_display(version: str, rules_key: str, scope: data.Scope, gap: float, 
     static file is written. Shapely reads and writes the text itself: no polygon passes through Python lists."""
     df = data.region_geojson(scope)
     text = M.display_geojson(shapely.from_geojson(df["geojson"].tolist()), gap=gap, simplify=simplify)
-    return M.DisplayShapes(tuple(df["code"].astype(str)), tuple(df["name"].astype(str)), tuple(text))
+    return M.DisplayShapes(tuple(df["code"].astype(str)), tuple(df["name"].fillna("").astype(str)), tuple(text))
 
 
 @st.cache_data(**CACHE)
