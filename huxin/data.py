@@ -347,7 +347,7 @@ def region_geojson(scope: Scope = ALL) -> pd.DataFrame:
     """code, name, geojson (GeoJSON geometry text, simplified at init) of the counties in scope that have
     boundaries, by code. The map reads the text with shapely directly (huxin.mapview)."""
     return query("""SELECT code, name, geojson FROM regions WHERE level = 'county' AND geojson IS NOT NULL
-                    AND ($counties IS NULL OR list_contains($counties, code)) ORDER BY code""",
+                    AND geojson <> '' AND ($counties IS NULL OR list_contains($counties, code)) ORDER BY code""",
                  {"counties": _counties_param(scope)})
 
 

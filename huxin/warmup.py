@@ -8,8 +8,8 @@ Two costs were paid by whoever opened a page first after the server started (ben
   project coordinates at any scale: ~0.7 s on the first map visit.
 
 Nothing here depends on the database or on a user: the data caches (st.cache_data, keyed on the data version) are
-left to the pages, so a warm-up can never show stale numbers. Set ARREARS_NO_WARMUP=1 to skip it (a test that
-measures the cold cost itself).
+left to the pages, so a warm-up can never show stale numbers. Set ARREARS_NO_WARMUP=1 (any value but 0) to skip it
+(a test that measures the cold cost itself).
 """
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def run() -> list[str]:
 def start() -> threading.Thread | None:
     """Start run() once per process (later calls return the same thread); None when switched off."""
     global _thread
-    if os.environ.get("ARREARS_NO_WARMUP"):
+    if os.environ.get("ARREARS_NO_WARMUP", "") not in ("", "0"):
         return None
     with _lock:
         if _thread is None:

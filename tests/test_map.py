@@ -136,6 +136,8 @@ def test_county_features_text_is_the_same_collection() -> None:
     assert via_text == via_dicts
     assert via_text["features"][0]["properties"]["tip_title"] == "龙亭区"
     assert json.loads(M.county_features_text(M.DisplayShapes((), (), ()), table, cl))["features"] == []
+    nameless = json.loads(M.county_features_text(M.DisplayShapes((LONGTING,), ("",), display.geometry[:1]), table, cl))
+    assert nameless["features"][0]["properties"]["tip_title"] == LONGTING  # no name: the code, never "None"
 
 
 def test_project_points_colour_size_order_and_escaping() -> None:

@@ -23,12 +23,15 @@ def test_run_names_what_failed_and_does_not_raise(monkeypatch: pytest.MonkeyPatc
 
 
 def test_start_once_per_process_and_can_be_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ARREARS_NO_WARMUP", raising=False)
     first = warmup.start()
     assert first is not None and warmup.start() is first
     first.join(120)
     assert not first.is_alive()
     monkeypatch.setenv("ARREARS_NO_WARMUP", "1")
     assert warmup.start() is None
+    monkeypatch.setenv("ARREARS_NO_WARMUP", "0")
+    assert warmup.start() is first
 
 
 def test_bundled_counties_read_once_and_shared() -> None:
