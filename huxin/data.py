@@ -356,7 +356,7 @@ def region_shapes(scope: Scope = ALL) -> dict[str, Any]:
     """GeoJSON FeatureCollection of the counties in scope (simplified at init)."""
     df = region_geojson(scope)
     feats = [{"type": "Feature", "properties": {"code": c, "name": n},
-              "geometry": json.loads(g)} for c, n, g in zip(df["code"], df["name"], df["geojson"], strict=True) if g]
+              "geometry": json.loads(g)} for c, n, g in zip(df["code"], df["name"], df["geojson"], strict=True)]
     return {"type": "FeatureCollection", "features": feats}
 
 

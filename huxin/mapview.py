@@ -106,6 +106,15 @@ def county_layer(version: str, rules_key: str, scope: data.Scope, present: bool,
     return CountyLayer(codes, bounds, view, height, gap, simplify, key, display)
 
 
+def publish_counties(layer: CountyLayer, version: str, rules_key: str, scope: data.Scope, table: pd.DataFrame,
+                     classes: M.Classes) -> str:
+    """The county file's name (geoserve.publish), written if missing from the polygons county_layer computed, or,
+    should the file have gone since (another process's cleanup), computed now."""
+    return geoserve.publish("counties", layer.key, lambda: M.county_features(
+        layer.display if layer.display is not None
+        else county_display(version, rules_key, scope, layer.gap, layer.simplify), table, classes))
+
+
 def map_view(bounds: tuple[float, float, float, float] | None, present: bool) -> tuple[Any, int]:
     """(the view the map opens with: the whole scope, pydeck ViewState; the map's height)."""
     height = 760 if present else 600

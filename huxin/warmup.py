@@ -56,6 +56,8 @@ def start() -> threading.Thread | None:
     global _thread
     if os.environ.get("ARREARS_NO_WARMUP", "") not in ("", "0"):
         return None
+    if _thread is not None:  # every script run calls this: no lock once started
+        return _thread
     with _lock:
         if _thread is None:
             # a low-priority helper: daemon, so it never holds up shutdown

@@ -86,9 +86,7 @@ values = (dict(zip(table["code"].astype(str), table["warning_level" if color_by 
                    strict=True)) if not table.empty else {})
 classes = M.classify(color_by, {c: values.get(c) for c in codes}, target_rate=ctx.rules.target_closure_rate,
                      highlight_levels=levels if color_by == "level" else ())
-geo_name = geoserve.publish("counties", layer.key, lambda: M.county_features_text(
-    layer.display if layer.display is not None else MV.county_display(*ver, ctx.scope, layer.gap, layer.simplify),
-    table, classes))
+geo_name = MV.publish_counties(layer, *ver, ctx.scope, table, classes)
 geo_url = geoserve.url_for(geo_name, st.get_option("server.baseUrlPath") or "")
 
 spec, n_points, n_heat = MV.deck_json(*ver, ctx.scope, end, filters, geo_url, bounds, present, show_points,

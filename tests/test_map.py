@@ -43,6 +43,21 @@ def shapes_of(codes: list[str]) -> dict[str, Any]:
          "geometry": shapely.geometry.mapping(shapely.simplify(g[c], 0.002))} for c in codes]}
 
 
+def displayed(fc: dict[str, Any], **kw: Any) -> dict[str, Any]:
+    """M.display_geojson over a FeatureCollection's polygons, back as a FeatureCollection (properties kept)."""
+    geoms = shapely.from_geojson([json.dumps(f["geometry"]) for f in fc["features"]])
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": dict(f["properties"]), "geometry": json.loads(g)}
+        for f, g in zip(fc["features"], M.display_geojson(geoms, **kw), strict=True)]}
+
+
+def display_of(codes: list[str], **kw: Any) -> M.DisplayShapes:
+    """The counties as the page draws them (M.display_geojson), for M.county_features."""
+    shapes = shapes_of(codes)
+    geoms = shapely.from_geojson([json.dumps(f["geometry"]) for f in shapes["features"]])
+    return M.DisplayShapes(tuple(codes), tuple(KAIFENG[c] for c in codes), tuple(M.display_geojson(geoms, **kw)))
+
+
 def county_row(code: str, level: str | None, **kw: Any) -> dict[str, Any]:
     base = {"code": code, "name": KAIFENG.get(code, code), "warning_level": level, "warning_reasons": "超期未办结 3 条",
             "overdue_open": 3, "open_stock": 10, "closure_rate": 0.9, "closed": 9, "received": 10,
@@ -105,10 +120,10 @@ def test_legend_html_uses_only_our_labels() -> None:
 # ---------------------------------------------------------------------------------------------
 # Layers and the deck
 def test_county_features_bake_colour_and_tooltip() -> None:
-    shapes = shapes_of([LONGTING, QIXIAN])
     table = pd.DataFrame([county_row(LONGTING, "红"), county_row(QIXIAN, None, overdue_open=0)])
     cl = M.classify("level", {LONGTING: "红", QIXIAN: None})
-    fc = M.county_features(shapes, table, cl)
+    fc = json.loads(M.county_features(display_of([LONGTING, QIXIAN]), table, cl))
+    assert fc["type"] == "FeatureCollection" and [f["properties"]["code"] for f in fc["features"]] == [LONGTING, QIXIAN]
     props = {f["properties"]["code"]: f["properties"] for f in fc["features"]}
     assert props[LONGTING]["fill"][:3] == [215, 25, 28] and props[LONGTING]["level"] == "红"
     assert props[LONGTING]["tip_title"] == "龙亭区"
@@ -121,22 +136,12 @@ def test_county_features_bake_colour_and_tooltip() -> None:
     assert all(len(x.split(".")[-1]) <= 4 for x in coords.replace("[", "").replace("]", "").split(","))
 
 
-def test_county_features_text_is_the_same_collection() -> None:
-    """The page writes the served file from GeoJSON text (county_features_text over display_geojson); it must be
-    exactly what county_features gives for the same polygons as dicts (display_shapes)."""
-    codes = [LONGTING, QIXIAN]
-    shapes = shapes_of(codes)
-    table = pd.DataFrame([county_row(LONGTING, "红"), county_row(QIXIAN, None, overdue_open=0)])
-    cl = M.classify("level", {LONGTING: "红", QIXIAN: None})
-    via_dicts = M.county_features(M.display_shapes(shapes, gap=0.001, simplify=0.0005), table, cl, ndigits=None)
-    geoms = shapely.from_geojson([json.dumps(f["geometry"]) for f in shapes["features"]])
-    display = M.DisplayShapes(tuple(codes), tuple(KAIFENG[c] for c in codes),
-                              tuple(M.display_geojson(geoms, gap=0.001, simplify=0.0005)))
-    via_text = json.loads(M.county_features_text(display, table, cl))
-    assert via_text == via_dicts
-    assert via_text["features"][0]["properties"]["tip_title"] == "龙亭区"
-    assert json.loads(M.county_features_text(M.DisplayShapes((), (), ()), table, cl))["features"] == []
-    nameless = json.loads(M.county_features_text(M.DisplayShapes((LONGTING,), ("",), display.geometry[:1]), table, cl))
+def test_county_features_without_counties_or_names() -> None:
+    table = pd.DataFrame([county_row(LONGTING, "红")])
+    cl = M.classify("level", {LONGTING: "红"})
+    assert json.loads(M.county_features(M.DisplayShapes((), (), ()), table, cl))["features"] == []
+    one = display_of([LONGTING])
+    nameless = json.loads(M.county_features(M.DisplayShapes((LONGTING,), ("",), one.geometry), table, cl))
     assert nameless["features"][0]["properties"]["tip_title"] == LONGTING  # no name: the code, never "None"
 
 
@@ -210,7 +215,7 @@ def test_project_view_lists_and_draws_the_most_severe() -> None:
     assert M.level_rank(pd.Series(["蓝", None, "红", "紫"], index=[5, 6, 7, 8])).to_dict() == {5: 1, 6: 0, 7: 4, 8: 0}
 
 
-def test_display_shapes_leave_a_gap_as_the_border() -> None:
+def test_display_geojson_leaves_a_gap_as_the_border() -> None:
     def square(x0: float, y0: float, w: float) -> dict[str, Any]:
         return {"type": "Polygon", "coordinates": [[[x0, y0], [x0 + w, y0], [x0 + w, y0 + w], [x0, y0 + w],
                                                    [x0, y0]]]}
@@ -220,22 +225,22 @@ def test_display_shapes_leave_a_gap_as_the_border() -> None:
         {"type": "Feature", "properties": {"code": "b", "name": "乙"}, "geometry": square(1, 0, 1)},
         {"type": "Feature", "properties": {"code": "c"}, "geometry": square(5, 5, 0.05)},    # half the gap only
         {"type": "Feature", "properties": {"code": "d"}, "geometry": square(7, 7, 0.012)}]}  # too small to shrink
-    out = M.display_shapes(fc, gap=0.02, ndigits=4)
+    out = displayed(fc, gap=0.02, ndigits=4)
     g = {f["properties"]["code"]: shapely.geometry.shape(f["geometry"]) for f in out["features"]}
     assert out["features"][0]["properties"] == {"code": "a", "name": "甲"}
     assert g["a"].distance(g["b"]) == pytest.approx(0.02)                   # neighbours 0.02 apart
     assert g["a"].bounds == pytest.approx((0.01, 0.01, 0.99, 0.99))
     assert g["c"].bounds == pytest.approx((5.005, 5.005, 5.045, 5.045))      # 0.01 gap: keeps >= half its area
     assert g["d"].equals(shapely.geometry.shape(square(7, 7, 0.012)))        # its own outline
-    raw = json.dumps(M.display_shapes(shapes_of([LONGTING]), gap=0.001, ndigits=4))
+    raw = json.dumps(displayed(shapes_of([LONGTING]), gap=0.001, ndigits=4))
     assert all(len(x.split(".")[-1]) <= 4 for x in raw.split("coordinates")[1].replace("[", "").replace("]", "")
                .replace("}", "").split(",") if "." in x)
-    assert M.display_shapes({"type": "FeatureCollection", "features": []})["features"] == []
+    assert M.display_geojson(shapely.from_geojson([])) == []
     assert M.degrees_per_pixel(0) == pytest.approx(360 / 512)
     # simplified to a tolerance: fewer vertices, every county still there and within the tolerance of its outline
     fc = shapes_of([LONGTING, QIXIAN])
     tol = 0.005
-    simple = M.display_shapes(fc, ndigits=None, simplify=tol)
+    simple = displayed(fc, ndigits=None, simplify=tol)
     for before, after in zip(fc["features"], simple["features"], strict=True):
         a, b = shapely.geometry.shape(before["geometry"]), shapely.geometry.shape(after["geometry"])
         assert b.is_valid and not b.is_empty and after["properties"] == before["properties"]
@@ -630,8 +635,10 @@ def test_county_base_bounds_are_those_of_the_stored_polygons(city_db: Path, use_
     assert bounds == pytest.approx(M.bounds_of(shapes), abs=1e-12)
     shown = MV.county_display.__wrapped__("v", "r", data.ALL, 0.001, 0.0005)
     assert shown.codes == codes and shown.names == tuple(f["properties"]["name"] for f in shapes["features"])
-    assert [json.loads(g) for g in shown.geometry] == [
-        f["geometry"] for f in M.display_shapes(shapes, gap=0.001, simplify=0.0005)["features"]]
+    for f, g in zip(shapes["features"], shown.geometry, strict=True):  # each county shrunk inside its own outline
+        stored, drawn = shapely.geometry.shape(f["geometry"]), shapely.from_geojson(g)
+        assert drawn.is_valid and not drawn.is_empty and stored.buffer(1e-4).contains(drawn)
+        assert drawn.area < stored.area
 
 
 def test_clue_places_are_the_clues_records_places(city_db: Path, use_db: Any) -> None:

@@ -20,7 +20,7 @@ Speed in the browser (measured in headless Chromium, whose WebGL is SwiftShader:
 many office PCs without a usable GPU): every deck.gl layer type is one more shader program to compile, and deck.gl's
 PathLayer (what a stroked GeoJsonLayer uses for outlines) is by far the most expensive: 0.5-1.5 s of CPU for the
 9 counties of a city and ~10 s for the 155,000 outline vertices of the 2,891 counties of the country, where the
-filled polygons alone cost ~2 s. So county borders are not stroked: ``display_shapes`` shrinks each polygon a little
+filled polygons alone cost ~2 s. So county borders are not stroked: ``display_geojson`` shrinks each polygon a little
 (BORDER_PX at the zoom the map opens with), and the white page shows through the gaps as borders — the same picture
 at the opening zoom, drawn by the fill layer alone (the gaps widen when one zooms far in). Counties too small to
 shrink keep their outline.
@@ -333,31 +333,12 @@ def _county_props(code: str, name: Any, rows: Mapping[str, Mapping[str, Any]], c
             "tip_title": title, "tip_body": body}
 
 
-def _table_rows(table: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    return {str(r["code"]): r for r in table.to_dict("records")} if not table.empty else {}
-
-
-def county_features(shapes: Mapping[str, Any], table: pd.DataFrame, classes: Classes,
-                    ndigits: int | None = 4) -> dict[str, Any]:
-    """The county FeatureCollection served to the browser: geometry (rounded) plus fill colour and tooltip text
-    baked into the properties (_county_props)."""
-    rows = _table_rows(table)
-    feats = []
-    for f in shapes.get("features", []):
-        props = f.get("properties") or {}
-        geom = f["geometry"]
-        if ndigits is not None:
-            geom = {"type": geom["type"], "coordinates": _round(geom["coordinates"], ndigits)}
-        feats.append({"type": "Feature", "geometry": geom,
-                      "properties": _county_props(str(props.get("code")), props.get("name"), rows, classes)})
-    return {"type": "FeatureCollection", "features": feats}
-
-
-def county_features_text(display: DisplayShapes, table: pd.DataFrame, classes: Classes) -> str:
-    """county_features for polygons already drawn as GeoJSON text (display_geojson): the same FeatureCollection,
-    written out directly. At national scale, turning 2,900 polygons into Python lists and back into JSON cost
-    ~1 s of a new server process's first map (bench/RESULTS.md, sixth round)."""
-    rows = _table_rows(table)
+def county_features(display: DisplayShapes, table: pd.DataFrame, classes: Classes) -> str:
+    """The county FeatureCollection served to the browser, as JSON text: the polygons as drawn (display_geojson)
+    plus fill colour and tooltip text in the properties. Joined from the geometry text: at national scale, turning
+    2,900 polygons into Python lists and back into JSON cost ~1 s of a new server process's first map
+    (bench/RESULTS.md, sixth round)."""
+    rows = {str(r["code"]): r for r in table.to_dict("records")} if not table.empty else {}
     parts = [f'{{"type":"Feature","geometry":{g},"properties":'
              f'{json.dumps(_county_props(c, n, rows, classes), ensure_ascii=False, separators=(",", ":"), allow_nan=False)}}}'
              for c, n, g in zip(display.codes, display.names, display.geometry, strict=True)]
@@ -404,26 +385,6 @@ def display_geojson(geoms: np.ndarray, gap: float = 0.0, ndigits: int | None = 4
     if ndigits is not None:
         geoms = shapely.transform(geoms, lambda xy: np.round(xy, ndigits))
     return shapely.to_geojson(geoms).tolist()
-
-
-def display_shapes(shapes: Mapping[str, Any], gap: float = 0.0, ndigits: int | None = 4,
-                   min_keep: float = 0.5, simplify: float = 0.0) -> dict[str, Any]:
-    """display_geojson for a FeatureCollection: the same features, polygons as drawn; properties copied unchanged."""
-    feats = list(shapes.get("features", []))
-    if not feats:
-        return {"type": "FeatureCollection", "features": []}
-    geoms = shapely.from_geojson([json.dumps(f["geometry"]) for f in feats])
-    return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": dict(f.get("properties") or {}), "geometry": json.loads(g)}
-        for f, g in zip(feats, display_geojson(geoms, gap, ndigits, min_keep, simplify), strict=True)]}
-
-
-def _round(obj: Any, ndigits: int) -> Any:
-    if isinstance(obj, float):
-        return round(obj, ndigits)
-    if isinstance(obj, list | tuple):
-        return [_round(x, ndigits) for x in obj]
-    return obj
 
 
 def county_labels(regions: pd.DataFrame) -> list[dict[str, Any]]:
@@ -681,7 +642,7 @@ def build_deck(counties: str | Mapping[str, Any], labels: Sequence[Mapping[str, 
                view: pdk.ViewState | None = None, label_px: int = 13, stroked: bool = False) -> CompactDeck:
     """The map: county polygons (a static-file URL or an inline FeatureCollection) as the base, optional heat,
     project points, county names on top (readable over dense points). Layer ids: counties, heat, projects, labels
-    (selection uses them). Borders are the gaps display_shapes leaves between the polygons; stroked=True draws
+    (selection uses them). Borders are the gaps display_geojson leaves between the polygons; stroked=True draws
     outlines instead (deck.gl's PathLayer: slow under software rendering, see the module docstring)."""
     layers = [pdk.Layer(
         "GeoJsonLayer", data=counties, id="counties", pickable=True, stroked=stroked, filled=True,
