@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from huxin import auth, data, db, ui, warmup
+from huxin import auth, data, db, prefetch, ui, warmup
 from huxin.config import db_path
 
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
@@ -94,9 +94,13 @@ def main() -> None:
     nav.run()
 
 
+prefetch.run_started()   # the background prefetch waits while a viewer's script runs
 try:
     main()
 finally:
+    prefetch.run_ended()
     # after the first page (or the login form) has been served, so as not to compete with it for the two cores: once
     # per process, in the background, the other pages' modules and the county boundaries (huxin.warmup)
     warmup.start()
+    # and after every page: the other pages' default views for the same scope and date (huxin.prefetch)
+    prefetch.after_run(st.session_state.pop("_prefetch", None))

@@ -7,7 +7,10 @@ request in flight (huxin.snapshot.READY_JS, wait_for_ready) — on a real
     python bench/browser_bench.py --scales city province national --runs 5
 
 Each load is a new browser context (a new session) opening the page's URL directly with ?as_of=. The first load of
-each page after the server starts finds the data cache cold for that page ("first"); the next ones find it warm.
+each page ("first") is a browser that never opened the app, on a server that has served one other page (导入情况, same
+date) and so, as in production, has started computing the other pages' default views in the background
+(huxin.prefetch); the next loads find the data cache warm ("again"). With --no-prefetch the server runs without the
+prefetch, and each first load finds the data cache cold for its page.
 Uses the system Chromium (/usr/bin/chromium); never `playwright install`.
 """
 from __future__ import annotations
@@ -102,7 +105,8 @@ def load_page(browser: Any, url: str, timeout_s: float, ctx: Any = None) -> tupl
             page.close()
 
 
-def bench_scale(scale: str, pages: list[str], runs: int, timeout_s: float) -> dict[str, Any]:
+def bench_scale(scale: str, pages: list[str], runs: int, timeout_s: float,
+                extra_env: dict[str, str] | None = None, think_s: float = 0) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
     from huxin.snapshot import CHROMIUM_ARGS, find_chromium, serve_app
@@ -110,7 +114,7 @@ def bench_scale(scale: str, pages: list[str], runs: int, timeout_s: float) -> di
     res: dict[str, Any] = {"pages": {}}
     with tempfile.TemporaryDirectory(prefix="huxin-bench-app-") as app_dir, \
             serve_app(db_file(scale), app_dir=Path(app_dir), log=Path(app_dir) / "streamlit.log",
-                      timeout_s=180) as base, sync_playwright() as pw:
+                      timeout_s=180, extra_env=extra_env) as base, sync_playwright() as pw:
         port = int(base.rsplit(":", 1)[1])
         pid = server_pid(port)
         browser = pw.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS, headless=True)
@@ -119,15 +123,18 @@ def bench_scale(scale: str, pages: list[str], runs: int, timeout_s: float) -> di
             # and the returning viewer's browser profile gets the app's scripts into its HTTP cache
             warm = new_context(browser)
             load_page(browser, page_url(base, "quality", AS_OF.isoformat()), timeout_s, warm)
+            time.sleep(think_s)
             for key in pages:
                 times, problems, net = [], [], {}
                 for i in range(runs):
-                    # first: a browser that never opened the app, on a server whose data cache is cold for the page;
+                    # first: a browser that never opened the app, on a server that has served one other page (so,
+                    # unless --no-prefetch, it has started prefetching this one: huxin.prefetch);
                     # again: a returning viewer (scripts cached by the browser) in a new tab, data cache warm
                     t, probs, net = load_page(browser, page_url(base, key, AS_OF.isoformat()), timeout_s,
                                               None if i == 0 else warm)
                     times.append(t)
                     problems += probs
+                    time.sleep(think_s)  # --think: the viewer reads the page before opening the next
                 res["pages"][key] = {"first": times[0], "again": times[1:], "problems": sorted(set(problems)),
                                      "requests": net.get("requests"), "foreign": net.get("foreign"),
                                      "bytes": net.get("bytes")}
@@ -148,15 +155,27 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pages", nargs="+", choices=PAGES, default=list(PAGES))
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--timeout", type=float, default=300)
+    ap.add_argument("--no-prefetch", action="store_true",
+                    help="server without huxin.prefetch (ARREARS_NO_PREFETCH=1): every page's first visit finds a "
+                         "cold cache; saved apart (results/browser_noprefetch.json), printed, not in RESULTS.md")
+    ap.add_argument("--think", type=float, default=0, metavar="S",
+                    help="seconds the viewer reads each page before the next load (a meeting goes through the pages "
+                         "one after another with minutes between them; by default the loads follow back to back, "
+                         "the worst case for any background work); saved apart (results/browser*_think.json)")
     args = ap.parse_args(argv)
-    results = load_json("browser") or {"scales": {}}
-    results.update({"when": machine_note(), "runs": args.runs, "as_of": AS_OF.isoformat()})
+    name = "browser_noprefetch" if args.no_prefetch else "browser"
+    if args.think:
+        name += "_think"
+    results = load_json(name) or {"scales": {}}
+    results.update({"when": machine_note(), "runs": args.runs, "as_of": AS_OF.isoformat(), "think_s": args.think})
     for scale in args.scales:
         if not db_file(scale).exists():
             print(f"[{scale}] no database; run bench/etl_bench.py first", file=sys.stderr)
             continue
-        results["scales"][scale] = bench_scale(scale, args.pages, args.runs, args.timeout)
-        save_json("browser", results)
+        results["scales"][scale] = bench_scale(scale, args.pages, args.runs, args.timeout,
+                                               {"ARREARS_NO_PREFETCH": "1"} if args.no_prefetch else None,
+                                               args.think)
+        save_json(name, results)
     print(report(results))
     return 0
 
@@ -181,7 +200,8 @@ def report(res: dict[str, Any]) -> str:
            + mark(res["scales"][s].get("server_mem_mb", {}).get("VmHWM"), TARGETS["app_mem_mb"][s]) for s in scales]
     out = [(f"Seconds until the page is ready in headless Chromium (a new session per load, the page URL opened "
             f"directly, as of {res['as_of']}); 'first' = a browser that never opened the app (nothing cached) on a "
-            f"server whose data cache is cold for the page; 'again' = median of the next {res['runs'] - 1} loads by a "
+            f"server that has served one other page of the same date (导入情况) and so has started prefetching the "
+            f"other pages' default views (huxin.prefetch); 'again' = median of the next {res['runs'] - 1} loads by a "
             f"returning viewer (a new tab of a browser profile with the app's scripts cached; data cache warm); "
             f"{res['when']}"), "", md_table(heads, rows), "",
            "Peak memory (VmHWM) of the `streamlit run` server after all loads: " + ", ".join(mem)]

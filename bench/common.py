@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 import math
 import os
@@ -147,10 +148,25 @@ def md_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return "\n".join(out)
 
 
+@functools.cache
+def reference_loop_s() -> float:
+    """Seconds for a fixed pure-Python loop (10,000,000 additions), best of three: how fast this machine's CPU is
+    today. The host is shared and its speed varies from day to day (the same code's CPU time for a national load was
+    66 s on one day and 175 s on another), so tables of different days are compared through it."""
+    best = math.inf
+    for _ in range(3):
+        t = time.perf_counter()
+        s = 0
+        for i in range(10_000_000):
+            s += i
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
 def machine_note() -> str:
     load = os.getloadavg()
-    return (f"{dt.datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores, load average {load[0]:.1f} "
-            f"(shared machine: medians of several runs)")
+    return (f"{dt.datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores, load average {load[0]:.1f}, "
+            f"reference loop {reference_loop_s():.2f} s (shared machine: medians of several runs)")
 
 
 def save_json(name: str, data: Any) -> Path:

@@ -138,6 +138,51 @@ def deck_json(version: str, rules_key: str, scope: data.Scope, end: dt.date, fil
     return deck.to_json(), len(points), sum(h["w"] for h in heat or ())
 
 
+@dataclass(frozen=True)
+class MapData:
+    """Everything the map page draws for one set of choices (map_data)."""
+    codes: list[str]            # counties in scope that have boundaries
+    bounds: tuple[float, float, float, float] | None
+    view: Any                   # pydeck ViewState the map opens with
+    height: int
+    table: pd.DataFrame         # the county table, counties with boundaries only
+    values: dict[str, Any]      # code -> the value the counties are coloured by
+    classes: M.Classes
+    geo_name: str               # the county file's name (geoserve)
+    spec: str                   # the deck as JSON
+    n_points: int
+    n_heat: int
+    projects: M.ProjectView
+
+
+def map_data(scope: data.Scope, present: bool, start: dt.date, end: dt.date, color_by: str, filters: data.Filters,
+             show_points: bool, size_by: str, show_heat: bool, target_rate: float, base_path: str = "") -> MapData:
+    """The map page's data for these choices (pages/map.py; huxin.prefetch computes the default ones ahead).
+    ``filters.levels`` also pick the counties highlighted when colouring by warning level."""
+    ver = keys()
+    levels = tuple(filters.levels)
+    # The three are independent; at national scale each takes ~0.3-1 s on a cold cache, mostly in DuckDB and
+    # shapely, which run without the GIL: computed together, the cold page is seconds faster (bench/RESULTS.md, fifth
+    # and sixth rounds).
+    layer, table, pv = data.together(
+        lambda: county_layer(*ver, scope, present, (str(start), str(end), color_by, levels)),
+        lambda: data.county_table(scope, end, start), lambda: project_view(*ver, scope, end, filters))
+    codes = list(layer.codes)
+    if not codes:
+        return MapData(codes, layer.bounds, layer.view, layer.height, table.iloc[0:0], {}, M.classify(color_by, {}),
+                       "", "", 0, 0, pv)
+    table = table[table["code"].astype(str).isin(codes)].reset_index(drop=True) if not table.empty else table
+    values = (dict(zip(table["code"].astype(str), table["warning_level" if color_by == "level" else color_by],
+                       strict=True)) if not table.empty else {})
+    classes = M.classify(color_by, {c: values.get(c) for c in codes}, target_rate=target_rate,
+                         highlight_levels=levels if color_by == "level" else ())
+    geo_name = publish_counties(layer, *ver, scope, table, classes)
+    spec, n_points, n_heat = deck_json(*ver, scope, end, filters, geoserve.url_for(geo_name, base_path), layer.bounds,
+                                       present, show_points, size_by, show_heat)
+    return MapData(codes, layer.bounds, layer.view, layer.height, table, values, classes, geo_name, spec, n_points,
+                   n_heat, pv)
+
+
 def keys() -> tuple[str, str]:
     """(data version, rules key): the first two arguments of every function here."""
     return data.data_version(), repr(load_rules()) + holidays_key()

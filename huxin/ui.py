@@ -147,6 +147,9 @@ def page(key: str, title: str, show_as_of: bool = True) -> PageContext:
     scope = user.scope(unmask)
     ctx = data.context(as_of)
     pc = PageContext(key, title, user, scope, as_of, present, load_rules(), ctx)
+    # app.py hands this to huxin.prefetch once the run is over: the other pages' default views for the same scope,
+    # date and mode are then computed in the background, so the next page opens from the cache
+    st.session_state["_prefetch"] = (key, scope, as_of, present, tuple(auth.pages_for(user.role)))
     if not present:
         with st.sidebar:
             picture_export(pc, last_filters)

@@ -64,3 +64,8 @@ def start() -> threading.Thread | None:
             _thread = threading.Thread(target=run, name="huxin-warmup", daemon=True)
             _thread.start()
         return _thread
+
+
+def thread() -> threading.Thread | None:
+    """The warm-up thread if it was started (huxin.prefetch waits for it: one background job at a time)."""
+    return _thread

@@ -70,27 +70,14 @@ filter_text = "；".join(x for x in (f"区县着色：{M.COLOR_BY[color_by]}",
 ui.set_filters_desc(filter_text)  # shown in the picture stamp (导出本页图片)
 
 # --- Data ---------------------------------------------------------------------------------------------
-ver = MV.keys()
-# The three are independent; at national scale each takes ~0.3-1 s on a cold cache, mostly in DuckDB and shapely,
-# which run without the GIL: computed together, the cold page is seconds faster (bench/RESULTS.md, fifth and sixth
-# rounds).
-layer, table, pv = data.together(
-    lambda: MV.county_layer(*ver, ctx.scope, present, (str(start), str(end), color_by, tuple(levels))),
-    lambda: data.county_table(ctx.scope, end, start), lambda: MV.project_view(*ver, ctx.scope, end, filters))
-codes, bounds, view, height = list(layer.codes), layer.bounds, layer.view, layer.height
+md = MV.map_data(ctx.scope, present, start, end, color_by, filters, show_points, size_by, show_heat,
+                 ctx.rules.target_closure_rate, st.get_option("server.baseUrlPath") or "")
+codes, bounds, view, height = md.codes, md.bounds, md.view, md.height
 if not codes:
     st.info("当前范围内没有区县边界数据。请确认数据库已按地市或省初始化（python -m etl init）。")
     st.stop()
-table = table[table["code"].astype(str).isin(codes)].reset_index(drop=True) if not table.empty else table
-values = (dict(zip(table["code"].astype(str), table["warning_level" if color_by == "level" else color_by],
-                   strict=True)) if not table.empty else {})
-classes = M.classify(color_by, {c: values.get(c) for c in codes}, target_rate=ctx.rules.target_closure_rate,
-                     highlight_levels=levels if color_by == "level" else ())
-geo_name = MV.publish_counties(layer, *ver, ctx.scope, table, classes)
-geo_url = geoserve.url_for(geo_name, st.get_option("server.baseUrlPath") or "")
-
-spec, n_points, n_heat = MV.deck_json(*ver, ctx.scope, end, filters, geo_url, bounds, present, show_points,
-                                   size_by, show_heat)
+table, values, classes, geo_name, pv = md.table, md.values, md.classes, md.geo_name, md.projects
+spec, n_points, n_heat = md.spec, md.n_points, md.n_heat
 deck = M.PrebuiltDeck(spec, M.TOOLTIP)
 dropped = pv.dropped if show_points else 0
 

@@ -23,6 +23,9 @@ AS_OF = dt.date(2026, 11, 20)        # a Friday in the first week of the 2026/27
 CITY = "410200"                      # 开封市
 
 os.environ.setdefault("ARREARS_APP_DIR", str(Path(os.environ.get("TMPDIR", "/tmp")) / "huxin-test-app"))
+# The background prefetch (huxin.prefetch) would go on computing after an AppTest run, against whichever database the
+# next test points at; tests/test_prefetch.py switches it on where it is the subject.
+os.environ.setdefault("ARREARS_NO_PREFETCH", "1")
 
 
 @pytest.fixture(scope="session")
