@@ -133,7 +133,10 @@ def test_requests_run_once_one_at_a_time_within_the_budget(monkeypatch: pytest.M
 
     monkeypatch.setattr(prefetch, "run", fake_run)
     monkeypatch.setattr(prefetch, "MAX_PER_VERSION", 4)
-    mk = lambda day, ver="v1": prefetch.Request(ver, data.ALL, dt.date(2026, 11, day), False, ("weekly",))  # noqa: E731
+
+    def mk(day: int, ver: str = "v1") -> prefetch.Request:
+        return prefetch.Request(ver, data.ALL, dt.date(2026, 11, day), False, ("weekly",))
+
     assert prefetch.submit(mk(1))
     time.sleep(0.2)                       # the worker has taken it: running
     assert not prefetch.submit(mk(1))     # running: not again
