@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from huxin import data
+from huxin import data, db
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class Request:
 
     @property
     def key(self) -> tuple[Any, ...]:
-        return (self.version, self.scope, self.as_of, self.present)
+        return (self.version, self.scope, self.as_of, self.present, self.pages)
 
 
 # --- What each page reads when opened with its default choices ---------------------------------------------------
@@ -87,9 +87,8 @@ def _clearing(scope: data.Scope, as_of: dt.date, present: bool) -> Steps:
 
     data.clearing(scope, as_of)
     yield
-    if not present:
-        V.clearing_county_frame(scope, as_of, min(data.context(as_of).campaign.start, as_of))
-        yield
+    V.clearing_county_frame(scope, as_of, min(data.context(as_of).campaign.start, as_of))  # both modes show it
+    yield
     if not V.clearing_items(scope, as_of).empty:
         yield
         V.clearing_top_items(scope, as_of, 8 if present else 20)
@@ -149,7 +148,8 @@ def run(req: Request) -> list[str]:
                 done.append(page)
             except Exception:  # a background helper must not take the server down
                 log.exception("prefetch: page %s failed", page)
-            if data.data_version() != req.version:
+            # the file's version now, not the one this thread pinned (which stays req.version)
+            if db.version_of(data.current_db()) != req.version:
                 break
     finally:
         data.end_run()
@@ -219,7 +219,7 @@ def submit(req: Request) -> bool:
         if sum(1 for k in _done if k[0] == req.version) >= MAX_PER_VERSION:
             return False
         _pending = req  # replaces a request not started yet: the viewer has moved on
-        if _thread is None:
+        if _thread is None or not _thread.is_alive():
             _thread = threading.Thread(target=_worker, name="huxin-prefetch", daemon=True)
             _thread.start()
         _wake.set()
@@ -240,11 +240,13 @@ def _worker() -> None:
             _running = req
         if req is None:
             continue
-        warm = warmup.thread()
-        if warm is not None:  # one background job at a time: the imports first
-            warm.join()
         try:
+            warm = warmup.thread()
+            if warm is not None:  # one background job at a time: the imports first
+                warm.join()
             run(req)
+        except Exception:  # e.g. the database unreadable mid-swap: this request is dropped, the thread goes on
+            log.exception("prefetch: request failed")
         finally:
             with _lock:
                 _running = None

@@ -206,3 +206,24 @@ def test_the_prefetch_waits_while_a_viewer_runs(city_db: Path, use_db: Any, monk
     prefetch.run_ended()
     t.join(5)
     assert steps == ["one", "two"] and time.monotonic() - ended >= prefetch.GRACE_S * 0.9
+
+
+def test_a_failing_request_does_not_stop_the_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ARREARS_NO_PREFETCH", "0")
+    monkeypatch.setattr(prefetch, "_done", prefetch.collections.OrderedDict())
+    ran: list[int] = []
+
+    def flaky(req: prefetch.Request) -> list[str]:
+        if req.as_of.day == 1:
+            raise RuntimeError("database unreadable mid-swap")
+        ran.append(req.as_of.day)
+        return []
+
+    monkeypatch.setattr(prefetch, "run", flaky)
+
+    def req(day: int) -> prefetch.Request:
+        return prefetch.Request("v9", data.ALL, dt.date(2026, 11, day), False, ("weekly",))
+
+    assert prefetch.submit(req(1)) and prefetch.idle(5)
+    assert prefetch.submit(req(2)) and prefetch.idle(5)
+    assert ran == [2]
