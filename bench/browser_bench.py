@@ -11,6 +11,9 @@ each page ("first") is a browser that never opened the app, on a server that has
 date) and so, as in production, has started computing the other pages' default views in the background
 (huxin.prefetch); the next loads find the data cache warm ("again"). With --no-prefetch the server runs without the
 prefetch, and each first load finds the data cache cold for its page.
+With --after-load S, a new database file is swapped in (as `python -m etl load` does: a copy renamed over the file,
+same numbers, new data version) S seconds before each page's first load: the first visit after a morning's load, for
+which the server has only its watcher (huxin.prefetch) to have computed anything.
 Uses the system Chromium (/usr/bin/chromium); never `playwright install`.
 """
 from __future__ import annotations
@@ -105,8 +108,19 @@ def load_page(browser: Any, url: str, timeout_s: float, ctx: Any = None) -> tupl
             page.close()
 
 
+def swap_in_new_version(path: Path) -> None:
+    """What the end of a load does (huxin.db.writer): a new file renamed over the database; here a copy of it."""
+    import os
+    import shutil
+
+    incoming = path.with_name(path.name + ".bench-incoming")
+    shutil.copyfile(path, incoming)
+    os.replace(incoming, path)
+
+
 def bench_scale(scale: str, pages: list[str], runs: int, timeout_s: float,
-                extra_env: dict[str, str] | None = None, think_s: float = 0) -> dict[str, Any]:
+                extra_env: dict[str, str] | None = None, think_s: float = 0,
+                after_load_s: float | None = None) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
     from huxin.snapshot import CHROMIUM_ARGS, find_chromium, serve_app
@@ -126,6 +140,9 @@ def bench_scale(scale: str, pages: list[str], runs: int, timeout_s: float,
             time.sleep(think_s)
             for key in pages:
                 times, problems, net = [], [], {}
+                if after_load_s is not None:  # --after-load: a new data version, then the viewers' first visit
+                    swap_in_new_version(db_file(scale))
+                    time.sleep(after_load_s)
                 for i in range(runs):
                     # first: a browser that never opened the app, on a server that has served one other page (so,
                     # unless --no-prefetch, it has started prefetching this one: huxin.prefetch);
@@ -162,19 +179,26 @@ def main(argv: list[str] | None = None) -> int:
                     help="seconds the viewer reads each page before the next load (a meeting goes through the pages "
                          "one after another with minutes between them; by default the loads follow back to back, "
                          "the worst case for any background work); saved apart (results/browser*_think.json)")
+    ap.add_argument("--after-load", type=float, default=None, metavar="S",
+                    help="before each page's first load, swap in a new database file (same numbers, a new data "
+                         "version) and wait S seconds: the first visit after a load; saved apart "
+                         "(results/browser*_afterload.json)")
     args = ap.parse_args(argv)
     name = "browser_noprefetch" if args.no_prefetch else "browser"
     if args.think:
         name += "_think"
+    if args.after_load is not None:
+        name += "_afterload"
     results = load_json(name) or {"scales": {}}
-    results.update({"when": machine_note(), "runs": args.runs, "as_of": AS_OF.isoformat(), "think_s": args.think})
+    results.update({"when": machine_note(), "runs": args.runs, "as_of": AS_OF.isoformat(), "think_s": args.think,
+                    "after_load_s": args.after_load})
     for scale in args.scales:
         if not db_file(scale).exists():
             print(f"[{scale}] no database; run bench/etl_bench.py first", file=sys.stderr)
             continue
         results["scales"][scale] = bench_scale(scale, args.pages, args.runs, args.timeout,
                                                {"ARREARS_NO_PREFETCH": "1"} if args.no_prefetch else None,
-                                               args.think)
+                                               args.think, args.after_load)
         save_json(name, results)
     print(report(results))
     return 0
@@ -205,6 +229,9 @@ def report(res: dict[str, Any]) -> str:
             f"returning viewer (a new tab of a browser profile with the app's scripts cached; data cache warm); "
             f"{res['when']}"), "", md_table(heads, rows), "",
            "Peak memory (VmHWM) of the `streamlit run` server after all loads: " + ", ".join(mem)]
+    if res.get("after_load_s") is not None:
+        out.insert(1, f"With --after-load {res['after_load_s']:g}: a new database file (same numbers, a new data "
+                      f"version) was swapped in {res['after_load_s']:g} s before each page's first load.")
     probs = {s: {k: r["problems"] + r["foreign"] for k, r in res["scales"][s]["pages"].items()
                  if r["problems"] or r["foreign"]} for s in scales}
     probs = {s: v for s, v in probs.items() if v}

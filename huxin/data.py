@@ -4,13 +4,15 @@
 - Every function takes the user's ``Scope``: the county restriction is applied in SQL, and personal data is masked
   here unless the scope may unmask — so a page cannot forget either.
 - Inside a Streamlit server, results are cached with st.cache_data keyed on the data version (the database file's
-  identity), so a reload invalidates everything and nothing else does.
+  identity), so a reload invalidates everything and nothing else does. The key is the arguments bound with their
+  defaults, and a Scope without its label, so the city roles share their entries.
 - Everything is computed as of a date D from event dates, so last week's meeting can be replayed.
 """
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import inspect
 import json
 import re
 import threading
@@ -52,6 +54,11 @@ class Scope:
 
     def allows(self, county_code: str | None) -> bool:
         return self.counties is None or county_code in self.counties
+
+    def for_cache(self) -> Scope:
+        """The same records without the label: the label (the role's name) is for stamps only, so the city roles
+        (管理员, 分析员, 大屏) share one cache entry for the same view instead of computing it once each."""
+        return self if not self.label else Scope(counties=self.counties, unmask=self.unmask)
 
     def narrowed(self, county: str | None) -> Scope:
         """A drill-down into one county, never widening the user's own scope."""
@@ -117,7 +124,32 @@ def begin_run() -> str:
     path = str(current_db())
     ver, con = db.reader(current_db())
     _pinned.value = (path, ver, con)
+    if _in_streamlit():
+        forget_old_versions(ver)
     return ver
+
+
+_newest: str | None = None
+_newest_lock = threading.Lock()
+
+
+def forget_old_versions(version: str) -> bool:
+    """On the first sight of a new data version (a run's begin_run, or huxin.prefetch's watcher, whichever comes
+    first), free the cached results of the versions before it; True if it did. Every run from then on reads the new
+    file, so they are never read again, but they stayed in memory until their TTL (6 h): with the watcher computing
+    each new version's views as well, a national server reached 2.4 GB after five loads (bench/RESULTS.md, eighth
+    round). The cache cannot be emptied by version, so it is emptied, before anything of the new version is in it
+    — once per version, so nothing computed on the new data is thrown away. (A run that pinned the old version just
+    before may still add old entries; they go at their TTL. A run computing during the clear writes into the
+    detached old cache: it gets its result, the cache just does not keep it.)"""
+    global _newest
+    with _newest_lock:
+        first_look, changed = _newest is None, _newest != version
+        _newest = version
+    if changed and not first_look:
+        import streamlit as st
+        st.cache_data.clear()
+    return changed and not first_look
 
 
 def end_run() -> None:
@@ -289,16 +321,27 @@ _REGISTRY: dict[str, Callable[..., Any]] = {}
 def cached(fn: Callable[..., T]) -> Callable[..., T]:
     """Cache on (data version, rules, arguments) inside Streamlit; call straight through elsewhere (CLI, tests)."""
     _REGISTRY[fn.__name__] = fn
+    signature = inspect.signature(fn)
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> T:
         if not _in_streamlit():
             return fn(*args, **kwargs)
         rules_key = repr(load_rules()) + holidays_key()
-        return _st_cache()(data_version(), rules_key, fn.__name__, args, tuple(sorted(kwargs.items())))
+        # One key per value: regions(), regions(ALL) and regions(scope=ALL) are one entry, not three (the arguments
+        # bound with their defaults), and a scope's label is not part of it (Scope.for_cache).
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        args = tuple(_for_cache(a) for a in bound.args)
+        kw = tuple(sorted((k, _for_cache(v)) for k, v in bound.kwargs.items()))
+        return _st_cache()(data_version(), rules_key, fn.__name__, args, kw)
 
     wrapper.uncached = fn  # type: ignore[attr-defined]
     return wrapper
+
+
+def _for_cache(arg: Any) -> Any:
+    return arg.for_cache() if isinstance(arg, Scope) else arg
 
 
 def _counties_param(scope: Scope) -> list[str] | None:

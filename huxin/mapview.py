@@ -160,6 +160,7 @@ def map_data(scope: data.Scope, present: bool, start: dt.date, end: dt.date, col
     """The map page's data for these choices (pages/map.py; huxin.prefetch computes the default ones ahead).
     ``filters.levels`` also pick the counties highlighted when colouring by warning level."""
     ver = keys()
+    scope = scope.for_cache()  # the cached functions below share their entries between the city roles
     levels = tuple(filters.levels)
     # The three are independent; at national scale each takes ~0.3-1 s on a cold cache, mostly in DuckDB and
     # shapely, which run without the GIL: computed together, the cold page is seconds faster (bench/RESULTS.md, fifth

@@ -14,9 +14,15 @@ then runs no query at all, so such a drift fails the tests.
 It never takes the cores from a viewer: between two steps of a plan it waits while any script run of this process
 is in progress and for GRACE_S after the last one ended (give_way; app.py counts the runs).
 
-Bounds: one background thread per process, one request at a time (a newer request replaces one not yet started),
-each (data version, scope, date, mode) once, and at most MAX_PER_VERSION of them per data version, so an analyst
-replaying many dates does not keep both cores busy or fill the memory with views nobody opens.
+When the ETL swaps in a new database file, or the day changes, nobody has opened a page of the new data yet, and
+the first viewer after it (typically at the meeting, after the morning's load) used to wait for every page cold.
+A watcher thread notices the new version within WATCH_S and recomputes the views viewers last looked at (up to
+MAX_RECENT) and the city-level default view: all pages, the whole database, today, interactive mode.
+
+Bounds: one background thread per process computes, one request at a time; a viewer's request goes first and
+replaces a viewer's request not yet started (that viewer has moved on); each (data version, scope, date, mode) runs
+once, and at most MAX_PER_VERSION viewer requests per data version, so an analyst replaying many dates does not keep
+both cores busy or fill the memory with views nobody opens. The watcher adds at most MAX_RECENT + 1 per change.
 Set ARREARS_NO_PREFETCH=1 (any value but 0) to switch it off (bench/browser_bench.py --no-prefetch).
 """
 from __future__ import annotations
@@ -35,8 +41,12 @@ from huxin import data, db
 
 log = logging.getLogger(__name__)
 
-MAX_PER_VERSION = 4      # distinct (scope, date, mode) prefetched per data version
+MAX_PER_VERSION = 4      # distinct (scope, date, mode) prefetched for viewers per data version
 MAX_REMEMBERED = 64      # requests remembered as done (older ones may be prefetched again: cheap, the cache has them)
+MAX_RECENT = 4           # views viewers looked at, recomputed when a new data version comes
+WATCH_S = 5.0            # how often the watcher looks at the database file (one stat)
+
+VIEWER, RELOAD = "viewer", "reload"   # Request.origin: after a viewer's page; the watcher, after a new version/day
 
 
 @dataclass(frozen=True)
@@ -46,10 +56,12 @@ class Request:
     as_of: dt.date
     present: bool                # presentation mode draws some views at other sizes
     pages: tuple[str, ...]       # page keys to prefetch, in order
+    origin: str = VIEWER
 
     @property
     def key(self) -> tuple[Any, ...]:
-        return (self.version, self.scope, self.as_of, self.present, self.pages)
+        # the cache does not tell the city roles apart (Scope.for_cache), so neither does this
+        return (self.version, self.scope.for_cache(), self.as_of, self.present, self.pages)
 
 
 # --- What each page reads when opened with its default choices ---------------------------------------------------
@@ -122,6 +134,19 @@ def _quality(scope: data.Scope, as_of: dt.date, present: bool) -> Steps:
     data.ledger_freshness()
 
 
+def _shell(scope: data.Scope, as_of: dt.date, present: bool) -> Steps:
+    """What every page's header reads (ui.page, ui.header): cached by the first page a viewer opens, but after a new
+    load the watcher's requests come before any page."""
+    data.context(as_of)
+    data.is_demo()
+    data.freshness()
+    data.scope_name()
+    if scope.counties is not None:
+        data.regions()        # a county user's label names the county (auth.User.scope)
+        data.regions(scope)   # the header's 范围 badge
+    yield
+
+
 # In the order of a weekly meeting: the pages it goes through first are computed first.
 PLANS: dict[str, Callable[[data.Scope, dt.date, bool], Steps]] = {
     "weekly": _weekly, "ranking": _ranking, "map": _map, "clearing": _clearing, "home": _home, "drill": _drill,
@@ -137,15 +162,13 @@ def run(req: Request) -> list[str]:
     try:
         if data.begin_run() != req.version:
             return done
-        for page in req.pages:
-            plan = PLANS.get(page)
-            if plan is None:
-                continue
+        for page, plan in [("(header)", _shell)] + [(p, PLANS[p]) for p in req.pages if p in PLANS]:
             try:
                 give_way()
                 for _ in plan(req.scope, req.as_of, req.present):
                     give_way()
-                done.append(page)
+                if plan is not _shell:
+                    done.append(page)
             except Exception:  # a background helper must not take the server down
                 log.exception("prefetch: page %s failed", page)
             # the file's version now, not the one this thread pinned (which stays req.version)
@@ -197,9 +220,9 @@ def give_way() -> None:
 # --- The background thread --------------------------------------------------------------------------------------
 _lock = threading.Lock()
 _wake = threading.Event()
-_pending: Request | None = None
+_queue: collections.deque[Request] = collections.deque()
 _running: Request | None = None
-_done: collections.OrderedDict[tuple[Any, ...], None] = collections.OrderedDict()
+_done: collections.OrderedDict[tuple[Any, ...], str] = collections.OrderedDict()   # key -> origin
 _thread: threading.Thread | None = None
 
 
@@ -209,16 +232,22 @@ def enabled() -> bool:
 
 def submit(req: Request) -> bool:
     """Queue a request unless it is done, queued, running or over the version's budget; True if queued."""
-    global _pending, _thread
+    global _thread
     if not enabled() or not req.pages:
         return False
     with _lock:
-        if (req.key in _done or (_pending is not None and _pending.key == req.key)
+        if (req.key in _done or any(q.key == req.key for q in _queue)
                 or (_running is not None and _running.key == req.key)):
             return False
-        if sum(1 for k in _done if k[0] == req.version) >= MAX_PER_VERSION:
-            return False
-        _pending = req  # replaces a request not started yet: the viewer has moved on
+        if req.origin == VIEWER:
+            if sum(1 for k, o in _done.items() if k[0] == req.version and o == VIEWER) >= MAX_PER_VERSION:
+                return False
+            # first in line, and instead of a viewer's request not started yet: the viewer has moved on
+            for q in [q for q in _queue if q.origin == VIEWER]:
+                _queue.remove(q)
+            _queue.appendleft(req)
+        else:
+            _queue.append(req)
         if _thread is None or not _thread.is_alive():
             _thread = threading.Thread(target=_worker, name="huxin-prefetch", daemon=True)
             _thread.start()
@@ -227,7 +256,7 @@ def submit(req: Request) -> bool:
 
 
 def _worker() -> None:
-    global _pending, _running
+    global _running
     # Not at a lower priority: a viewer who asks for a value this thread is computing waits for it (the cache computes
     # a value once), and a niced thread would then make the viewer wait longer (seen at national scale: 周调度 +2 s).
     from huxin import warmup
@@ -235,8 +264,9 @@ def _worker() -> None:
     while True:
         _wake.wait()
         with _lock:
-            req, _pending = _pending, None
-            _wake.clear()
+            req = _queue.popleft() if _queue else None
+            if not _queue:
+                _wake.clear()
             _running = req
         if req is None:
             continue
@@ -250,7 +280,7 @@ def _worker() -> None:
         finally:
             with _lock:
                 _running = None
-                _done[req.key] = None
+                _done[req.key] = req.origin
                 while len(_done) > MAX_REMEMBERED:
                     _done.popitem(last=False)
 
@@ -260,7 +290,7 @@ def idle(timeout: float | None = None) -> bool:
     end = None if timeout is None else time.monotonic() + timeout
     while True:
         with _lock:
-            if _pending is None and _running is None:
+            if not _queue and _running is None:
                 return True
         if end is not None and time.monotonic() > end:
             return False
@@ -269,10 +299,76 @@ def idle(timeout: float | None = None) -> bool:
 
 def after_run(request: tuple[str, data.Scope, dt.date, bool, tuple[str, ...]] | None) -> bool:
     """app.py, after a script run: the run's page (key, scope, date, mode, the pages the user may open) -> prefetch
-    the other pages for the data version that run read."""
+    the other pages for the data version that run read; the view is remembered for the next data version."""
     if request is None or not enabled():
         return False
     key, scope, as_of, present, pages = request
+    remember(scope, as_of, present, tuple(p for p in PLANS if p in pages))
+    start_watch()
     # the version this run pinned (ui.page has read the database, so there is one)
     return submit(Request(data.data_version(), scope, as_of, present,
                           tuple(p for p in PLANS if p != key and p in pages)))
+
+
+# --- A new data version or a new day: the watcher ----------------------------------------------------------------
+# What the first page of the day, and the first after a load, shows when nobody has chosen anything: the city-level
+# view (every city role shares its cache entries, Scope.for_cache) of today, in interactive mode, home page first.
+DEFAULT_PAGES = ("home", "weekly", "ranking", "map", "clearing", "drill", "quality")
+
+_recent: collections.OrderedDict[tuple[data.Scope, dt.date, bool, tuple[str, ...]], None] = collections.OrderedDict()
+_seen: tuple[str, dt.date] | None = None
+_watch_thread: threading.Thread | None = None
+
+
+def remember(scope: data.Scope, as_of: dt.date, present: bool, pages: tuple[str, ...]) -> None:
+    """A view a viewer looked at (all the pages they may open), the most recent last."""
+    view = (scope.for_cache(), as_of, present, pages)
+    with _lock:
+        _recent[view] = None
+        _recent.move_to_end(view)
+        while len(_recent) > MAX_RECENT:
+            _recent.popitem(last=False)
+
+
+def changes(version: str, today: dt.date) -> list[Request]:
+    """What the watcher queues when it sees this (file version, day): nothing the first time or when nothing
+    changed; after a new version (whose old entries are freed, if no run has done it yet: data.forget_old_versions)
+    the views viewers looked at last (most recent first), then the default view; after a new day only the default view (the views of fixed dates are cached for the version already)."""
+    global _seen
+    with _lock:
+        before, _seen = _seen, (version, today)
+        recent = list(reversed(_recent))
+    if before is None or before == _seen:
+        return []
+    reqs = []
+    if before[0] != version:
+        data.forget_old_versions(version)
+        reqs = [Request(version, scope, as_of, present, pages, RELOAD) for scope, as_of, present, pages in recent]
+    reqs.append(Request(version, data.ALL, today, False, DEFAULT_PAGES, RELOAD))
+    return reqs
+
+
+def _watch(stop: threading.Event | None = None) -> None:
+    while stop is None or not stop.is_set():   # (stop: tests)
+        try:
+            for req in changes(db.version_of(data.current_db()), dt.date.today()):
+                submit(req)
+        except OSError:  # no file for a moment (a restore by hand, say): look again next time
+            pass
+        except Exception:  # a background helper must not take the server down
+            log.exception("prefetch: the watcher failed")
+        time.sleep(WATCH_S)
+
+
+def start_watch() -> threading.Thread | None:
+    """Start the watcher once per process (after the first page: it only looks for changes from then on)."""
+    global _watch_thread
+    if not enabled():
+        return None
+    if _watch_thread is not None and _watch_thread.is_alive():
+        return _watch_thread
+    with _lock:
+        if _watch_thread is None or not _watch_thread.is_alive():
+            _watch_thread = threading.Thread(target=_watch, name="huxin-prefetch-watch", daemon=True)
+            _watch_thread.start()
+        return _watch_thread
