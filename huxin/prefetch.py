@@ -333,7 +333,8 @@ def remember(scope: data.Scope, as_of: dt.date, present: bool, pages: tuple[str,
 def changes(version: str, today: dt.date) -> list[Request]:
     """What the watcher queues when it sees this (file version, day): nothing the first time or when nothing
     changed; after a new version (whose old entries are freed, if no run has done it yet: data.forget_old_versions)
-    the views viewers looked at last (most recent first), then the default view; after a new day only the default view (the views of fixed dates are cached for the version already)."""
+    the views viewers looked at last (most recent first), then the default view; after a new day only the default
+    view (the views of fixed dates are cached for the version already)."""
     global _seen
     with _lock:
         before, _seen = _seen, (version, today)
