@@ -14,6 +14,8 @@ prefetch, and each first load finds the data cache cold for its page.
 With --after-load S, a new database file is swapped in (as `python -m etl load` does: a copy renamed over the file,
 same numbers, new data version) S seconds before each page's first load: the first visit after a morning's load, for
 which the server has only its watcher (huxin.prefetch) to have computed anything.
+Every run first measures the floor: the same loads of a bare Streamlit page (bench/floor_app.py), printed under the
+table, so that a slow day of the shared machine's browser can be told from a slower page.
 Uses the system Chromium (/usr/bin/chromium); never `playwright install`.
 """
 from __future__ import annotations
@@ -116,12 +118,50 @@ def swap_in_new_version(path: Path) -> None:
         pass
 
 
+FLOOR_APP = Path(__file__).resolve().parent / "floor_app.py"
+FLOOR_PATHS = ("/", "/page")
+
+
+def bench_floor(runs: int, timeout_s: float) -> dict[str, Any]:
+    """The same loads as bench_scale's on a bare Streamlit page (bench/floor_app.py): the floor of this machine's
+    browser, measured in the same run (a shared machine's browser speed varies from day to day)."""
+    from playwright.sync_api import sync_playwright
+
+    from huxin.snapshot import CHROMIUM_ARGS, find_chromium, serve_app
+
+    res: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="huxin-bench-floor-") as d, \
+            serve_app(Path(d) / "none.duckdb", app_dir=Path(d), log=Path(d) / "streamlit.log", timeout_s=120,
+                      script=FLOOR_APP) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS, headless=True)
+        try:
+            warm = new_context(browser)
+            load_page(browser, base + "/", timeout_s, warm)
+            for path in FLOOR_PATHS:
+                times = [load_page(browser, base + path, timeout_s, None if i == 0 else warm)[0]
+                         for i in range(runs)]
+                res[path] = {"first": times[0], "again": times[1:]}
+                print(f"  [floor] {path:9s} first {times[0]:6.2f} s, again {statistics.median(times[1:] or times):6.2f} s",
+                      file=sys.stderr, flush=True)
+            warm.close()
+        finally:
+            browser.close()
+    return res
+
+
 def bench_scale(scale: str, pages: list[str], runs: int, timeout_s: float,
                 extra_env: dict[str, str] | None = None, think_s: float = 0,
                 after_load_s: float | None = None) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
-    from huxin.snapshot import CHROMIUM_ARGS, find_chromium, serve_app
+    from huxin.snapshot import (
+        CHROMIUM_ARGS,
+        NetworkWatch,
+        find_chromium,
+        navigate_sidebar,
+        serve_app,
+        wait_for_ready,
+    )
 
     res: dict[str, Any] = {"pages": {}}
     with tempfile.TemporaryDirectory(prefix="huxin-bench-app-") as app_dir, \
@@ -156,6 +196,20 @@ def bench_scale(scale: str, pages: list[str], runs: int, timeout_s: float,
                 print(f"  [{scale}] {key:9s} first {times[0]:6.2f} s, again "
                       f"{statistics.median(times[1:] or times):6.2f} s" + (f"  PROBLEMS {problems[:1]}" if problems
                                                                            else ""), file=sys.stderr, flush=True)
+            # the meeting's way through the pages: one tab opens 首页, then each page is reached from the one before it
+            # by its link in the sidebar (pages in PAGES order)
+            for _ in range(runs):
+                tab = warm.new_page()
+                watch = NetworkWatch(tab)
+                tab.goto(page_url(base, "home", AS_OF.isoformat()), wait_until="domcontentloaded")
+                wait_for_ready(tab, watch, timeout_s=timeout_s, settle_s=SETTLE_S, poll_s=POLL_S)
+                for key in [k for k in pages if k != "home"]:
+                    res["pages"][key].setdefault("nav", []).append(
+                        navigate_sidebar(tab, watch, key, timeout_s, SETTLE_S, POLL_S))
+                tab.close()
+            for key in [k for k in pages if k != "home"]:
+                print(f"  [{scale}] {key:9s} from the sidebar {statistics.median(res['pages'][key]['nav']):6.2f} s",
+                      file=sys.stderr, flush=True)
             warm.close()
         finally:
             browser.close()
@@ -190,6 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     results = load_json(name) or {"scales": {}}
     results.update({"when": machine_note(), "runs": args.runs, "as_of": AS_OF.isoformat(), "think_s": args.think,
                     "after_load_s": args.after_load})
+    results["floor"] = bench_floor(args.runs, args.timeout)
     for scale in args.scales:
         if not db_file(scale).exists():
             print(f"[{scale}] no database; run bench/etl_bench.py first", file=sys.stderr)
@@ -210,14 +265,16 @@ def report(res: dict[str, Any]) -> str:
         for s in scales:
             r = res["scales"][s]["pages"].get(key)
             if not r:
-                row += ["—", "—"]
+                row += ["—", "—", "—"]
                 continue
             again = statistics.median(r["again"] or [r["first"]])
             bad = " ⚠" if r["problems"] or r["foreign"] else ""
+            nav = statistics.median(r["nav"]) if r.get("nav") else None
             row += [fmt_s(r["first"]) + mark(r["first"], TARGETS["browser"][s]) + bad,
-                    fmt_s(again) + mark(again, TARGETS["browser"][s])]
+                    fmt_s(again) + mark(again, TARGETS["browser"][s]),
+                    fmt_s(nav) + mark(nav, TARGETS["browser"][s]) if nav is not None else "—"]
         rows.append(row)
-    heads = ["page"] + [f"{s} {k} s (≤{TARGETS['browser'][s]:g})" for s in scales for k in ("first", "again")]
+    heads = ["page"] + [f"{s} {k} s (≤{TARGETS['browser'][s]:g})" for s in scales for k in ("first", "again", "sidebar")]
     mem = [f"{s} {res['scales'][s].get('server_mem_mb', {}).get('VmHWM', float('nan')):,.0f} MB"
            + mark(res["scales"][s].get("server_mem_mb", {}).get("VmHWM"), TARGETS["app_mem_mb"][s]) for s in scales]
     out = [(f"Seconds until the page is ready in headless Chromium (a new session per load, the page URL opened "
@@ -225,8 +282,16 @@ def report(res: dict[str, Any]) -> str:
             f"server that has served one other page of the same date (导入情况) and so has started prefetching the "
             f"other pages' default views (huxin.prefetch); 'again' = median of the next {res['runs'] - 1} loads by a "
             f"returning viewer (a new tab of a browser profile with the app's scripts cached; data cache warm); "
+            f"'sidebar' = median of {res['runs']} clicks on the page's link in the sidebar, from the page before it in "
+            f"the table, in one tab that opened 首页 (the meeting's way through the pages: Streamlit stays loaded); "
             f"{res['when']}"), "", md_table(heads, rows), "",
            "Peak memory (VmHWM) of the `streamlit run` server after all loads: " + ", ".join(mem)]
+    if res.get("floor"):
+        f = res["floor"]
+        out += ["", "The floor, in the same run and browser: a bare Streamlit page (bench/floor_app.py, a title and the "
+                    "sidebar's navigation) took " + "; ".join(
+                        f"{p}: first {fmt_s(v['first'])} s, again {fmt_s(statistics.median(v['again'] or [v['first']]))} s"
+                        for p, v in f.items()) + "."]
     if res.get("after_load_s") is not None:
         out.insert(1, f"With --after-load {res['after_load_s']:g}: a new database file (same numbers, a new data "
                       f"version) was swapped in {res['after_load_s']:g} s before each page's first load.")

@@ -460,6 +460,33 @@ def wait_for_ready(page: Any, watch: NetworkWatch | None = None, timeout_s: floa
         time.sleep(poll_s)
 
 
+# The page's title (st.title, in huxin.ui.header) and STATE_JS in one round trip.
+_TITLE_AND_STATE_JS = """() => { const h = document.querySelector('[data-testid="stMain"] h1');
+  return [h ? h.innerText.trim() : '', (__STATE__)()]; }""".replace("__STATE__", STATE_JS)
+
+
+def navigate_sidebar(page: Any, watch: NetworkWatch | None, key: str, timeout_s: float = PAGE_TIMEOUT_S,
+                     settle_s: float = 0.5, poll_s: float = 0.15) -> float:
+    """Click page ``key``'s link in the sidebar and block until that page is ready (as wait_for_ready); returns the
+    seconds from the click. This is how a meeting goes from one page to the next: Streamlit stays loaded and the
+    click reruns the script for the new page in the same session. Until the new page's title is shown, the previous
+    page is still there and does not count as ready."""
+    old = page.evaluate(_TITLE_AND_STATE_JS)[0]
+    link = page.locator(f'[data-testid="stSidebarNav"] a[href$="/{key}"]').first
+    wait = ReadyWait(settle_s)   # timed from the click
+    link.click()
+    while True:
+        title, state = page.evaluate(_TITLE_AND_STATE_JS)
+        new = bool(title) and title != old
+        ready = wait.see(state if new else None, watch.inflight if watch is not None else 0,
+                         "" if new else "上一页面")
+        if ready is not None:
+            return ready
+        if wait.elapsed() > timeout_s:
+            raise SnapshotError(f"点击侧栏「{key}」后 {timeout_s:.0f} 秒内页面未加载完成（仍在等待：{wait.last or '页面稳定'}）。")
+        time.sleep(poll_s)
+
+
 # ---------------------------------------------------------------------------------------------
 # The picture
 @dataclass
@@ -721,13 +748,14 @@ def wait_healthy(base: str, proc: subprocess.Popen[bytes] | None = None, timeout
 
 @contextlib.contextmanager
 def serve_app(db: Path, app_dir: Path | None = None, port: int | None = None, log: Path | None = None,
-              timeout_s: float = 90, extra_env: Mapping[str, str] | None = None) -> Iterator[str]:
+              timeout_s: float = 90, extra_env: Mapping[str, str] | None = None, script: Path = APP) -> Iterator[str]:
     """``streamlit run app.py`` on 127.0.0.1 (a free port unless given) on database ``db``; yields the base URL and
-    stops the server — its whole process group — afterwards, however the block ends."""
+    stops the server — its whole process group — afterwards, however the block ends. ``script`` runs another
+    Streamlit script the same way (bench/floor_app.py)."""
     port = port or free_port()
     env = {**os.environ, "ARREARS_DB": str(db), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
            **({"ARREARS_APP_DIR": str(app_dir)} if app_dir else {}), **(extra_env or {})}
-    cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
+    cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
            "--server.runOnSave", "false", "--browser.gatherUsageStats", "false", "--", "--db", str(db)]
     for d in (app_dir, log.parent if log else None):

@@ -87,6 +87,18 @@ def is_present() -> bool:
     return st.query_params.get("mode") == "present" or bool(st.session_state.get("present_toggle"))
 
 
+AS_OF_KEPT = "_as_of_kept"   # the date the pages are computed for, kept across pages (see page())
+
+
+def set_as_of(day: dt.date) -> None:
+    """Show every page as of ``day`` from the next run on (a button's callback, e.g. 县区排名's 回放上周)."""
+    st.session_state["as_of"] = st.session_state[AS_OF_KEPT] = day
+
+
+def _keep_as_of() -> None:
+    st.session_state[AS_OF_KEPT] = st.session_state["as_of"]
+
+
 def _as_of_default() -> dt.date:
     q = st.query_params.get("as_of")
     if q:
@@ -127,12 +139,16 @@ def page(key: str, title: str, show_as_of: bool = True) -> PageContext:
     st.markdown(PRESENT_CSS if present else BASE_CSS, unsafe_allow_html=True)
     if key in CHART_PAGES:
         webchart.preload()   # first on the page: the browser loads plotly.js while this script still computes
-    if "as_of" not in st.session_state:
-        st.session_state["as_of"] = _as_of_default()
+    # The date lives under a second key: Streamlit treats the date widget of each page as a different widget and
+    # forgets its value one page after the viewer leaves it, so a replayed date (?as_of= or picked) fell back to today
+    # on the second page reached from the sidebar. Streamlit's documented pattern: keep it apart, give it back.
+    if AS_OF_KEPT not in st.session_state:
+        st.session_state[AS_OF_KEPT] = st.session_state.get("as_of") or _as_of_default()
+    st.session_state["as_of"] = st.session_state[AS_OF_KEPT]
     unmask = False
     with st.sidebar:
         if show_as_of:
-            st.date_input("数据截至（可回放历史）", key="as_of", format="YYYY-MM-DD",
+            st.date_input("数据截至（可回放历史）", key="as_of", format="YYYY-MM-DD", on_change=_keep_as_of,
                           help="所有指标都按这一天计算，可选择过去的日期重现当时的调度会数据。")
         st.toggle("演示模式（投影/截图）", key="present_toggle", help="隐藏侧栏和控件、放大字号、16:9 版式。"
                   "也可在网址后加 ?mode=present。")

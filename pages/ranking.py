@@ -149,7 +149,7 @@ def go_drill(code: str, kind: str, start: dt.date) -> None:
 
 
 def replay_last_week(day: dt.date) -> None:
-    st.session_state["as_of"] = day
+    ui.set_as_of(day)
 
 
 # --- Period ------------------------------------------------------------------------------------------------

@@ -235,3 +235,20 @@ def test_export_picture_button(city_app: str, city_app_dir: Path, browser: Any, 
     # the stamp was read from the page the server rendered: it ran with the county user's scope and date
     assert "县区用户" in rec["stamp"] and county in rec["stamp"], rec["stamp"]
     assert f"数据截至 {AS_OF:%Y年%m月%d日}" in rec["stamp"], rec["stamp"]
+
+
+def test_going_through_the_pages_from_the_sidebar_keeps_the_date(city_app: str, page: Any) -> None:
+    """A meeting replayed as of a past date: each page reached from the sidebar is ready (huxin.snapshot
+    .navigate_sidebar) and computed as of that date. The second page after the first used to show today's data
+    (Streamlit drops the value of the previous page's date widget; huxin.ui keeps it)."""
+    watch = S.NetworkWatch(page)
+    page.goto(S.page_url(city_app, "weekly", {"as_of": AS_OF.isoformat()}), wait_until="domcontentloaded")
+    S.wait_for_ready(page, watch, timeout_s=150)
+    shown = """() => (document.querySelector('[data-testid="stMain"]').innerText.match(/数据截至 (\\S+?日)/) || [])[1]"""
+    want = f"{AS_OF:%Y年%m月%d日}"
+    assert page.evaluate(shown) == want
+    for key, title in (("ranking", "县区排名"), ("clearing", "春节前清零"), ("quality", "导入情况"), ("weekly", "周调度")):
+        S.navigate_sidebar(page, watch, key, timeout_s=150)
+        assert page.locator('[data-testid="stMain"] h1').first.inner_text().strip() == title
+        assert page.evaluate(shown) == want, key
+        assert page.evaluate("() => location.pathname").endswith("/" + key)
