@@ -472,7 +472,8 @@ def navigate_sidebar(page: Any, watch: NetworkWatch | None, key: str, timeout_s:
     click reruns the script for the new page in the same session. Until the new page's title is shown, the previous
     page is still there and does not count as ready."""
     old = page.evaluate(_TITLE_AND_STATE_JS)[0]
-    link = page.locator(f'[data-testid="stSidebarNav"] a[href$="/{key}"]').first
+    # 首页 is the default page: its link is the app's root (…/), every other page's link ends with its key
+    link = page.locator(f'[data-testid="stSidebarNav"] a[href$="/{"" if key == "home" else key}"]').first
     wait = ReadyWait(settle_s)   # timed from the click
     link.click()
     while True:
