@@ -441,15 +441,27 @@ class ReadyWait:
         return None
 
 
+# The page's title (st.title, in huxin.ui.header) and STATE_JS in one round trip (wait_for_ready's ``not_title``).
+_TITLE_AND_STATE_JS = """() => { const h = document.querySelector('[data-testid="stMain"] h1');
+  return [h ? h.innerText.trim() : '', (__STATE__)()]; }""".replace("__STATE__", STATE_JS)
+
+
 def wait_for_ready(page: Any, watch: NetworkWatch | None = None, timeout_s: float = PAGE_TIMEOUT_S,
-                   settle_s: float = 0.5, poll_s: float = 0.15) -> float:
+                   settle_s: float = 0.5, poll_s: float = 0.15, not_title: str | None = None,
+                   wait: ReadyWait | None = None) -> float:
     """Block until the Streamlit script has finished, every chart/table/map is drawn, no request is in flight,
     and all that (with the content height and the maps' paint) has stayed so for ``settle_s`` (ReadyWait).
-    Returns the seconds until the page was first seen in that final state; SnapshotError on timeout."""
-    wait = ReadyWait(settle_s)
+    Returns the seconds until the page was first seen in that final state; SnapshotError on timeout.
+    ``not_title``: the page's title must first differ from this (the previous page, still shown after a click, does
+    not count); ``wait``: a ReadyWait started earlier, whose start the seconds are counted from."""
+    wait = wait or ReadyWait(settle_s)
     while True:
         try:
-            state, error = page.evaluate(STATE_JS), ""
+            if not_title is None:
+                state, error = page.evaluate(STATE_JS), ""
+            else:
+                title, state = page.evaluate(_TITLE_AND_STATE_JS)
+                state, error = (state, "") if title and title != not_title else (None, "上一页面")
         except Exception as e:  # noqa: BLE001 - navigation in progress: the context is being replaced
             state, error = None, f"navigating ({type(e).__name__})"
         ready = wait.see(state, watch.inflight if watch is not None else 0, error)
@@ -460,32 +472,17 @@ def wait_for_ready(page: Any, watch: NetworkWatch | None = None, timeout_s: floa
         time.sleep(poll_s)
 
 
-# The page's title (st.title, in huxin.ui.header) and STATE_JS in one round trip.
-_TITLE_AND_STATE_JS = """() => { const h = document.querySelector('[data-testid="stMain"] h1');
-  return [h ? h.innerText.trim() : '', (__STATE__)()]; }""".replace("__STATE__", STATE_JS)
-
-
 def navigate_sidebar(page: Any, watch: NetworkWatch | None, key: str, timeout_s: float = PAGE_TIMEOUT_S,
                      settle_s: float = 0.5, poll_s: float = 0.15) -> float:
-    """Click page ``key``'s link in the sidebar and block until that page is ready (as wait_for_ready); returns the
+    """Click page ``key``'s link in the sidebar and block until that page is ready (wait_for_ready); returns the
     seconds from the click. This is how a meeting goes from one page to the next: Streamlit stays loaded and the
-    click reruns the script for the new page in the same session. Until the new page's title is shown, the previous
-    page is still there and does not count as ready."""
+    click reruns the script for the new page in the same session."""
     old = page.evaluate(_TITLE_AND_STATE_JS)[0]
     # 首页 is the default page: its link is the app's root (…/), every other page's link ends with its key
     link = page.locator(f'[data-testid="stSidebarNav"] a[href$="/{"" if key == "home" else key}"]').first
     wait = ReadyWait(settle_s)   # timed from the click
     link.click()
-    while True:
-        title, state = page.evaluate(_TITLE_AND_STATE_JS)
-        new = bool(title) and title != old
-        ready = wait.see(state if new else None, watch.inflight if watch is not None else 0,
-                         "" if new else "上一页面")
-        if ready is not None:
-            return ready
-        if wait.elapsed() > timeout_s:
-            raise SnapshotError(f"点击侧栏「{key}」后 {timeout_s:.0f} 秒内页面未加载完成（仍在等待：{wait.last or '页面稳定'}）。")
-        time.sleep(poll_s)
+    return wait_for_ready(page, watch, timeout_s, settle_s, poll_s, not_title=old, wait=wait)
 
 
 # ---------------------------------------------------------------------------------------------
