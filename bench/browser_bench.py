@@ -47,6 +47,9 @@ from bench.common import (
 
 SETTLE_S = 0.5
 POLL_S = 0.1     # how often the page is checked: the figures are late by up to this much
+# Seconds the viewer looks at each page before clicking the next one in the sidebar. A meeting takes minutes per page;
+# back to back (0) leaves no quiet moment, and then huxin.mapwarm never runs.
+DWELL_S = 2.0
 
 
 def server_pid(port: int) -> int | None:
@@ -151,7 +154,7 @@ def bench_floor(runs: int, timeout_s: float) -> dict[str, Any]:
 
 def bench_scale(scale: str, pages: list[str], runs: int, timeout_s: float,
                 extra_env: dict[str, str] | None = None, think_s: float = 0,
-                after_load_s: float | None = None) -> dict[str, Any]:
+                after_load_s: float | None = None, dwell_s: float = DWELL_S) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
     from huxin.snapshot import (
@@ -204,6 +207,7 @@ def bench_scale(scale: str, pages: list[str], runs: int, timeout_s: float,
                 tab.goto(page_url(base, "home", AS_OF.isoformat()), wait_until="domcontentloaded")
                 wait_for_ready(tab, watch, timeout_s=timeout_s, settle_s=SETTLE_S, poll_s=POLL_S)
                 for key in [k for k in pages if k != "home"]:
+                    time.sleep(dwell_s)  # the viewer looks at the page before the next click
                     res["pages"][key].setdefault("nav", []).append(
                         navigate_sidebar(tab, watch, key, timeout_s, SETTLE_S, POLL_S))
                 tab.close()
@@ -231,6 +235,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="seconds the viewer reads each page before the next load (a meeting goes through the pages "
                          "one after another with minutes between them; by default the loads follow back to back, "
                          "the worst case for any background work); saved apart (results/browser*_think.json)")
+    ap.add_argument("--dwell", type=float, default=DWELL_S, metavar="S",
+                    help=f"seconds on each page before the next click in the sidebar runs (default {DWELL_S:g}; 0 = "
+                         "back to back, as in the ninth round of bench/RESULTS.md)")
     ap.add_argument("--after-load", type=float, default=None, metavar="S",
                     help="before each page's first load, swap in a new database file (same numbers, a new data "
                          "version) and wait S seconds: the first visit after a load; saved apart "
@@ -243,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         name += "_afterload"
     results = load_json(name) or {"scales": {}}
     results.update({"when": machine_note(), "runs": args.runs, "as_of": AS_OF.isoformat(), "think_s": args.think,
+                    "dwell_s": args.dwell,
                     "after_load_s": args.after_load})
     results["floor"] = bench_floor(args.runs, args.timeout)
     for scale in args.scales:
@@ -251,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         results["scales"][scale] = bench_scale(scale, args.pages, args.runs, args.timeout,
                                                {"ARREARS_NO_PREFETCH": "1"} if args.no_prefetch else None,
-                                               args.think, args.after_load)
+                                               args.think, args.after_load, args.dwell)
         save_json(name, results)
     print(report(results))
     return 0
@@ -283,7 +291,8 @@ def report(res: dict[str, Any]) -> str:
             f"other pages' default views (huxin.prefetch); 'again' = median of the next {res['runs'] - 1} loads by a "
             f"returning viewer (a new tab of a browser profile with the app's scripts cached; data cache warm); "
             f"'sidebar' = median of {res['runs']} clicks on the page's link in the sidebar, from the page before it in "
-            f"the table, in one tab that opened 首页 (the meeting's way through the pages: Streamlit stays loaded); "
+            f"the table, in one tab that opened 首页, {res.get('dwell_s', 0):g} s on each page before the click (the "
+            f"meeting's way through the pages: Streamlit stays loaded); "
             f"{res['when']}"), "", md_table(heads, rows), "",
            "Peak memory (VmHWM) of the `streamlit run` server after all loads: " + ", ".join(mem)]
     if res.get("floor"):

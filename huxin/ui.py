@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from huxin import audit, auth, data, webchart
+from huxin import audit, auth, data, mapwarm, webchart
 from huxin.config import Rules, load_rules
 from huxin.exports import CONFIDENTIAL, stamp_lines, to_csv, to_excel
 from huxin.privacy import escape_markdown
@@ -48,14 +48,14 @@ html, body, [data-testid="stAppViewContainer"] {font-size: 22px;}
 [data-testid="stFileUploader"], [data-testid="stFormSubmitButton"], [data-testid="stLinkButton"],
 [data-testid="stPageLink"], [data-testid="stPopover"] {display: none !important;}
 .st-key-huxin_stamp [data-testid="stCaptionContainer"] {font-size: 0.8rem; color: #555;}
-""" + webchart.PRELOAD_CSS + """
+""" + webchart.PRELOAD_CSS + mapwarm.CSS + """
 </style>
 """
 BASE_CSS = """
 <style>
 [data-testid="stMetricValue"] {font-size: 2.2rem;}
 .block-container {padding-top: 2.2rem;}
-""" + webchart.PRELOAD_CSS + """
+""" + webchart.PRELOAD_CSS + mapwarm.CSS + """
 </style>
 """
 
@@ -139,6 +139,8 @@ def page(key: str, title: str, show_as_of: bool = True) -> PageContext:
     st.markdown(PRESENT_CSS if present else BASE_CSS, unsafe_allow_html=True)
     if key in CHART_PAGES:
         webchart.preload()   # first on the page: the browser loads plotly.js while this script still computes
+    if key != "map" and "map" in auth.pages_for(user.role):
+        mapwarm.warm()       # evaluates the map's script once this page is quiet, so the map opens sooner
     # The date lives under a second key: Streamlit treats the date widget of each page as a different widget and
     # forgets its value one page after the viewer leaves it, so a replayed date (?as_of= or picked) fell back to today
     # on the second page reached from the sidebar. Streamlit's documented pattern: keep it apart, give it back.

@@ -383,7 +383,7 @@ _MARKDOWN_TYPES = {"markdown", "caption", "title", "header", "subheader", "headi
                    "success", "alert", "metric", "toast", "expandable", "tab", "badge", "exception"}
 _PLAIN_TYPES = {"dataframe", "arrow_data_frame", "table", "text", "code", "json", "plotly_chart",
                 "deck_gl_json_chart", "vega_lite_chart", "arrow_vega_lite_chart", "image", "imgs",
-                "bidi_component"}   # huxin.webchart: a plotly figure, drawn by plotly.js, not Markdown
+                "bidi_component"}   # huxin.webchart (a plotly figure) and huxin.mapwarm (a file name): not Markdown
 
 
 def unescaped(v: str) -> str:
