@@ -48,7 +48,7 @@ from bench.common import (
 SETTLE_S = 0.5
 POLL_S = 0.1     # how often the page is checked: the figures are late by up to this much
 # Seconds the viewer looks at each page before clicking the next one in the sidebar. A meeting takes minutes per page;
-# back to back (0) leaves no quiet moment, and then huxin.mapwarm never runs.
+# back to back (0) leaves no quiet moment, and then huxin.mapwarm never runs (it needs one quiet second per tab).
 DWELL_S = 2.0
 
 

@@ -3,6 +3,7 @@ tests/browser/test_map_warm.py)."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,15 @@ def test_the_installed_streamlit_has_exactly_one_map_chunk() -> None:
     """Fails when a Streamlit upgrade renames or splits the chunk: warm() would then quietly draw nothing."""
     name = mapwarm.chunk_name()
     assert name is not None and name.startswith("DeckGlJsonChart.") and name.endswith(".js")
-    js = (Path(mapwarm.st.__file__).resolve().parent / "static" / "static" / "js" / name).read_text(encoding="utf-8")
+    static = Path(mapwarm.st.__file__).resolve().parent / "static"
+    js = (static / "static" / "js" / name).read_text(encoding="utf-8")
     assert "DeckGlJsonChart" in js and "deck" in js.lower()
+    # what the warm-up's script relies on: one module entry script, matched by its selector, from which Streamlit
+    # imports the chunk by a relative URL (so both resolve to the same address)
+    entries = re.findall(r'<script type="module"[^>]*src="(\./static/js/index\.[^"]+\.js)"',
+                         (static / "index.html").read_text(encoding="utf-8"))
+    assert len(entries) == 1
+    assert f"import(`./{name}`)" in (static / entries[0]).read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(("files", "want"), [
