@@ -34,6 +34,7 @@ KEY = "huxin_map_warm"
 # warm() draws nothing, but its slot would still take a gap in the page's layout. Pages include this in their CSS.
 CSS = f".st-key-{KEY} {{display: none !important;}}"
 CHUNK_GLOB = "DeckGlJsonChart.*.js"
+STREAMLIT_STATIC = Path(st.__file__).resolve().parent / "static"   # Streamlit's frontend: index.html, static/js/
 QUIET_MS = 1000   # the page unchanged this long (and its script finished) before the main thread is given the work
 POLL_MS = 200
 
@@ -87,7 +88,7 @@ _component = st.components.v2.component("huxin_map_warm", js=_JS, isolate_styles
 def chunk_name(static_js: Path | None = None) -> str | None:
     """The file name of Streamlit's map chunk (e.g. DeckGlJsonChart.Bk-DBRSw.js), None unless exactly one matches."""
     if static_js is None:
-        static_js = Path(st.__file__).resolve().parent / "static" / "static" / "js"
+        static_js = STREAMLIT_STATIC / "static" / "js"
     names = sorted(p.name for p in static_js.glob(CHUNK_GLOB))
     return names[0] if len(names) == 1 else None
 

@@ -27,7 +27,7 @@ def test_the_installed_streamlit_has_exactly_one_map_chunk() -> None:
     """Fails when a Streamlit upgrade renames or splits the chunk: warm() would then quietly draw nothing."""
     name = mapwarm.chunk_name()
     assert name is not None and name.startswith("DeckGlJsonChart.") and name.endswith(".js")
-    static = Path(mapwarm.st.__file__).resolve().parent / "static"
+    static = mapwarm.STREAMLIT_STATIC
     js = (static / "static" / "js" / name).read_text(encoding="utf-8")
     assert "DeckGlJsonChart" in js and "deck" in js.lower()
     # what the warm-up's script relies on: one module entry script, matched by its selector, from which Streamlit
