@@ -2,8 +2,9 @@
 
 Everything the map is built from is cached on the data version, the rules and the arguments (as huxin.data caches
 its queries), so a rerun with unchanged inputs rebuilds nothing: not the 300,000 projects of a national roll-up,
-not the point records and tooltips, not the deck JSON. What is cached is small: the projects listed and drawn
-(M.ProjectView), the deck JSON (a few MB at most), the county polygons as drawn (built only for a new static file).
+not the point records and tooltips, not the deck or figure JSON. What is cached is small: the projects listed and
+drawn (M.ProjectView), the deck or plotly figure JSON (a few MB at most), the county polygons as drawn (for a new
+static file of a deck.gl map, or for a plotly map's figure).
 Callers pass ``version, rules_key`` first (``keys()``), so a new load or a rules change misses the cache.
 """
 from __future__ import annotations
@@ -16,7 +17,8 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from huxin import data, geoserve
+from huxin import data, geoserve, mapkind
+from huxin.charts import figure_json
 from huxin.charts import maps as M
 from huxin.config import load_rules
 from huxin.workdays import holidays_key
@@ -40,8 +42,8 @@ def county_base(version: str, rules_key: str, scope: data.Scope
 @st.cache_data(show_spinner=False, max_entries=8, ttl=6 * 3600)
 def county_display(version: str, rules_key: str, scope: data.Scope, gap: float, simplify: float
                    ) -> M.DisplayShapes:
-    """The county polygons as drawn (simplified, borders as gaps, rounded) as GeoJSON text; only needed when a new
-    static file is written. Shapely reads and writes the text itself: no polygon passes through Python lists."""
+    """The county polygons as drawn (simplified, borders as gaps, rounded) as GeoJSON text: for a new static file
+    (deck.gl) or a new figure (plotly; huxin.mapkind). Shapely reads and writes the text itself: no polygon passes through Python lists."""
     df = data.region_geojson(scope)
     text = M.display_geojson(shapely.from_geojson(df["geojson"].tolist()), gap=gap, simplify=simplify)
     return M.DisplayShapes(tuple(df["code"].astype(str)), tuple(df["name"].fillna("").astype(str)), tuple(text))
@@ -138,6 +140,27 @@ def deck_json(version: str, rules_key: str, scope: data.Scope, end: dt.date, fil
     return deck.to_json(), len(points), sum(h["w"] for h in heat or ())
 
 
+@st.cache_data(**CACHE)
+def plot_json(version: str, rules_key: str, scope: data.Scope, end: dt.date, filters: data.Filters,
+              layer_key: tuple[Any, ...], gap: float, simplify: float, present: bool, show_points: bool,
+              size_by: str, _table: pd.DataFrame, _classes: M.Classes) -> tuple[str, int]:
+    """(the map as plotly figure JSON, points drawn): what deck_json is for a deck.gl map, for a map drawn with
+    plotly.js (huxin.mapkind). The polygons are the same as drawn (county_display), with colours and
+    tooltips baked in as in the served county file, which a plotly map does not need. ``layer_key`` is that file's
+    key (period, colouring, highlighted levels, gap): the table and classes follow from it and are not hashed."""
+    view, height = map_view(county_base(version, rules_key, scope)[1], present)
+    points: list[dict] = []
+    if show_points:
+        points, _ = M.project_points(project_view(version, rules_key, scope, end, filters).drawn, size_by,
+                                     scale=1.0 if view.zoom >= 7 else 0.6)
+    reg = data.regions(scope)
+    labels = M.county_labels(reg) if len(reg) <= M.MAX_LABELS else []
+    counties = M.county_features(county_display(version, rules_key, scope, gap, simplify), _table, _classes)
+    bounds = county_base(version, rules_key, scope)[1]
+    fig = M.plot_map_figure(counties, points, labels, bounds, height, label_px=18 if present else 13)
+    return figure_json(fig), len(points)
+
+
 @dataclass(frozen=True)
 class MapData:
     """Everything the map page draws for one set of choices (map_data)."""
@@ -148,11 +171,12 @@ class MapData:
     table: pd.DataFrame         # the county table, counties with boundaries only
     values: dict[str, Any]      # code -> the value the counties are coloured by
     classes: M.Classes
-    geo_name: str               # the county file's name (geoserve)
-    spec: str                   # the deck as JSON
+    geo_name: str               # the county file's name (geoserve); for a plotly map, the name it would have
+    spec: str                   # the deck as JSON ("" when plotly draws the map)
     n_points: int
     n_heat: int
     projects: M.ProjectView
+    plot: str = ""              # the map as plotly figure JSON ("" when deck.gl draws it)
 
 
 def map_data(scope: data.Scope, present: bool, start: dt.date, end: dt.date, color_by: str, filters: data.Filters,
@@ -177,6 +201,11 @@ def map_data(scope: data.Scope, present: bool, start: dt.date, end: dt.date, col
                        strict=True)) if not table.empty else {})
     classes = M.classify(color_by, {c: values.get(c) for c in codes}, target_rate=target_rate,
                          highlight_levels=levels if color_by == "level" else ())
+    if mapkind.draws_with_plotly(len(codes), show_heat):
+        plot, n_points = plot_json(*ver, scope, end, filters, layer.key, layer.gap, layer.simplify, present,
+                                   show_points, size_by, table, classes)
+        return MapData(codes, layer.bounds, layer.view, layer.height, table, values, classes,
+                       geoserve.file_name("counties", layer.key), "", n_points, 0, pv, plot)
     geo_name = publish_counties(layer, *ver, scope, table, classes)
     spec, n_points, n_heat = deck_json(*ver, scope, end, filters, geoserve.url_for(geo_name, base_path), layer.bounds,
                                        present, show_points, size_by, show_heat)

@@ -1,4 +1,6 @@
-"""The warning map's renderer, evaluated ahead while the viewer reads another page.
+"""The warning map's renderer, evaluated ahead while the viewer reads another page, where the map is deck.gl (the
+country's counties; a city's or a province's map is a plotly chart, huxin.mapkind, and then
+huxin.ui.page leaves this out: it would cost the tab 40 MB for a map that never loads the chunk).
 
 Why: Streamlit loads the script that draws ``st.pydeck_chart`` (its DeckGlJsonChart chunk: deck.gl and a map
 library, 3 MB) only when a map first appears in the tab. The browser then evaluates it on the main thread before it

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from huxin import audit, auth, data, mapwarm, webchart
+from huxin import audit, auth, data, mapkind, mapwarm, webchart
 from huxin.config import Rules, load_rules
 from huxin.exports import CONFIDENTIAL, stamp_lines, to_csv, to_excel
 from huxin.privacy import escape_markdown
@@ -137,10 +137,15 @@ def page(key: str, title: str, show_as_of: bool = True) -> PageContext:
         st.stop()
     present = is_present()
     st.markdown(PRESENT_CSS if present else BASE_CSS, unsafe_allow_html=True)
-    if key in CHART_PAGES:
+    # the map of a city or a province is a plotly chart too; the country's is deck.gl (huxin.mapkind). Counted from
+    # the regions (cheap, cached): the map counts those with boundaries, which in practice are all of them.
+    sees_map = "map" in auth.pages_for(user.role)
+    plotly_map = sees_map and mapkind.draws_with_plotly(len(data.regions(user.scope(False))),
+                                                        heat=bool(st.session_state.get("map_heat")))
+    if key in CHART_PAGES or (key == "map" and plotly_map):
         webchart.preload()   # first on the page: the browser loads plotly.js while this script still computes
-    if key != "map" and "map" in auth.pages_for(user.role):
-        mapwarm.warm()       # evaluates the map's script once this page is quiet, so the map opens sooner
+    if key != "map" and sees_map and not plotly_map:
+        mapwarm.warm()       # evaluates deck.gl once this page is quiet, so the map opens sooner
     # The date lives under a second key: Streamlit treats the date widget of each page as a different widget and
     # forgets its value one page after the viewer leaves it, so a replayed date (?as_of= or picked) fell back to today
     # on the second page reached from the sidebar. Streamlit's documented pattern: keep it apart, give it back.

@@ -18,7 +18,8 @@ in the browser, offline, using ``toImageButtonOptions``. The modebar speaks Chin
 its column.
 
 Ledger text in a chart: plotly.js reads a few HTML-like tags in text (<b>, <br>, <a href>). The builders escape
-ledger names (``html.escape``) as before. This module adds no HTML of its own. The figure is only ever given to
+ledger names (``html.escape``; the map's tooltips use ``maps.plain``, which turns < > & into their full-width forms)
+as before. This module adds no HTML of its own. The figure is only ever given to
 ``Plotly.react`` as data.
 """
 from __future__ import annotations
@@ -98,9 +99,24 @@ export default function (component) {
   // adds a window listener that holds the chart after Streamlit removes it
   const config = Object.assign({locale: 'zh-CN'}, data.config || {}, {responsive: false});
   let observer = null, gone = false;
+  div.__huxinSelect = data.select ? component.setStateValue : null;   // the latest render's, for the one handler
   p.then(Plotly => {
     if (gone) return;
     return Plotly.react(div, fig.data || [], fig.layout || {}, config).then(() => {
+      if (data.select && !div.__huxinClicks) {
+        // a click picks what the trace's meta names: {layer, id}, or {layer} and the point's customdata as id.
+        // A point over a county wins over the county.
+        div.__huxinClicks = true;
+        div.on('plotly_click', ev => {
+          const picks = (ev.points || []).map(pt => {
+            const m = (pt.data && pt.data.meta) || {};
+            const id = m.id != null ? m.id : pt.customdata;
+            return m.layer && id != null ? {layer: String(m.layer), id: String(id)} : null;
+          }).filter(Boolean);
+          const pick = picks.find(x => x.layer !== 'counties') || picks[0];
+          if (pick && div.__huxinSelect) div.__huxinSelect('selected', pick);
+        });
+      }
       // the column can change width without the window resizing (sidebar opened or closed)
       if (!gone && window.ResizeObserver) {
         observer = new ResizeObserver(() => { if (div.isConnected) Plotly.Plots.resize(div); });
@@ -123,13 +139,30 @@ def bundle_url() -> str:
     return static_url(BUNDLE, st.get_option("server.baseUrlPath") or "")
 
 
-def chart(fig: go.Figure | str, key: str | None = None, config: dict[str, Any] | None = None) -> None:
+def _rerun() -> None:
+    """A click on a selectable chart reruns the script (Streamlit calls this first; the page reads the pick)."""
+
+
+def chart(fig: go.Figure | str, key: str | None = None, config: dict[str, Any] | None = None,
+          selectable: bool = False) -> dict[str, str] | None:
     """Draw ``fig`` (a figure, or its ``figure_json`` text) at the width of its column; ``config`` is plotly.js's
-    (modebar, toImageButtonOptions)."""
+    (modebar, toImageButtonOptions).
+
+    selectable: a click on a trace whose ``meta`` names a layer ({"layer": ..., "id": ...}, or the clicked point's
+    customdata as the id) reruns the script, and this returns that pick, {"layer": ..., "id": ...}, on that run and
+    after it (kept under ``key`` like a widget's value), until the next click; None before any click. The ids come
+    from the browser: the caller checks them against what it drew."""
     cfg = {"displaylogo": False, **(config or {})}
     text = fig if isinstance(fig, str) else figure_json(fig)
-    _component(data={"figure": text, "config": cfg, "src": bundle_url()}, key=key,
-               width="stretch", height="content")
+    payload = {"figure": text, "config": cfg, "src": bundle_url(), "select": selectable}
+    if not selectable:
+        _component(data=payload, key=key, width="stretch", height="content")
+        return None
+    res = _component(data=payload, key=key, width="stretch", height="content", on_selected_change=_rerun)
+    pick = getattr(res, "selected", None)   # from the browser: anything at all
+    if not isinstance(pick, dict) or not isinstance(pick.get("layer"), str) or not isinstance(pick.get("id"), str):
+        return None
+    return {"layer": pick["layer"], "id": pick["id"]}
 
 
 def preload() -> None:

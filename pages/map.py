@@ -1,8 +1,10 @@
 """预警地图: where the trouble is, at a glance — on the county polygons themselves.
 
-No tiles and no outside request (government intranets): the county boundaries bundled with the app are the base map,
-served as a static file (huxin.geoserve); the deck is built by huxin.charts.maps. Choosing a county or a project
-(on the map or in the lists below it) links to its drill-down.
+No tiles and no outside request (government intranets): the county boundaries bundled with the app are the base map.
+A city's or a province's map is a plotly chart (SVG, drawn by huxin.webchart; huxin.mapkind says why and when); the
+country's, or any map with the heat layer, is a deck.gl deck whose counties are a static file (huxin.geoserve). Both
+are built by huxin.charts.maps. Choosing a county or a project (on the map or in the lists below it) links to its
+drill-down.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from huxin import auth, data, geoserve, ui
+from huxin import auth, data, geoserve, ui, webchart
 from huxin import mapview as MV
 from huxin.charts import maps as M
 from huxin.exports import stamp_lines
@@ -26,6 +28,9 @@ DRILL_OK = ((Path(__file__).resolve().parent / "drill.py").exists()
             and "drill" in auth.pages_for(ctx.user.role))
 HEAT_DAYS = MV.HEAT_DAYS
 MAX_PICK = 2000  # projects offered in the picker (most severe first)
+# the plotly map: the wheel zooms, dragging pans; the camera button saves the map as drawn (offline, in the browser)
+MAP_CONFIG = {"scrollZoom": True, "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
+              "toImageButtonOptions": {"filename": "预警地图", "scale": 2}}
 
 # --- Controls -------------------------------------------------------------------------------------------
 default_period = (dt.date(ctx.as_of.year, 1, 1), ctx.as_of)
@@ -78,7 +83,6 @@ if not codes:
     st.stop()
 table, values, classes, geo_name, pv = md.table, md.values, md.classes, md.geo_name, md.projects
 spec, n_points, n_heat = md.spec, md.n_points, md.n_heat
-deck = M.PrebuiltDeck(spec, M.TOOLTIP)
 dropped = pv.dropped if show_points else 0
 
 # --- Map and legend -------------------------------------------------------------------------------------
@@ -86,8 +90,13 @@ if end != ctx.as_of:
     st.caption(f"地图按 {end:%Y年%m月%d日} 计算（统计期间的结束日）。")
 left, right = st.columns([5, 1.3] if not present else [6, 1.2])
 with left:
-    event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="map_deck",
-                            height=height, width="stretch")
+    if md.plot:  # a city or a province: plotly.js, SVG (huxin.mapkind says why)
+        pick = webchart.chart(md.plot, key="map_plot", config=MAP_CONFIG, selectable=True)
+        event = None
+    else:
+        pick = None
+        event = st.pydeck_chart(M.PrebuiltDeck(spec, M.TOOLTIP), on_select="rerun", selection_mode="single-object",
+                                key="map_deck", height=height, width="stretch")
 with right:
     note = "项目筛选不改变区县着色" if filters.describe() != "无" else ""
     st.markdown(M.legend_html(classes, note), unsafe_allow_html=True)  # our own labels and colours only
@@ -104,11 +113,18 @@ if n_outside or n_missing:
 
 
 # --- Selection -> drill-down ------------------------------------------------------------------------------
-drawn_ids = set(pv.drawn["project_id"]) if n_points else set()  # a project can only be picked as a drawn point
+# a project can only be picked as a drawn point; the map carries its id as M.plain() made it (markup characters in
+# full width, at most 60 characters), so the pick is looked up that way and the ledger's own id comes back
+drawn_ids = ({M.plain(p, 60): p for p in pv.drawn["project_id"].astype(str)} if n_points else {})
 
 
-def _selected(ev: object) -> tuple[str | None, str | None]:
-    """(county code, project id) picked on the map — validated against what this user may see."""
+def _selected(ev: object, pick: dict[str, str] | None) -> tuple[str | None, str | None]:
+    """(county code, project id) picked on the map (the deck's selection event, or the plotly map's pick) —
+    validated against what this user may see."""
+    if pick:
+        if pick["layer"] == "projects":
+            return None, drawn_ids.get(pick["id"])
+        return (pick["id"] if pick["layer"] == "counties" and pick["id"] in codes else None), None
     try:
         objs = ev.selection["objects"]  # type: ignore[attr-defined]
     except (AttributeError, KeyError, TypeError):
@@ -119,7 +135,7 @@ def _selected(ev: object) -> tuple[str | None, str | None]:
         county = c if c in codes else None
     for o in objs.get("projects") or []:
         p = str(o.get("project_id", ""))
-        project = p if p in drawn_ids else None
+        project = drawn_ids.get(p)
     return county, project
 
 
@@ -136,7 +152,7 @@ def drill_link(county: str | None, project: str | None, label: str) -> None:
 
 
 names = dict(zip(table["code"].astype(str), table["name"], strict=True)) if not table.empty else {}
-sel_county, sel_project = _selected(event)
+sel_county, sel_project = _selected(event, pick)
 if sel_project:
     row = pv.drawn[pv.drawn["project_id"] == sel_project].iloc[0]
     with st.container(border=True):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import math
 import os
 import re
 import shutil
@@ -20,7 +21,7 @@ from fast_geocn import bd09_to_gcj02 as fast_bd09_to_gcj02
 from fast_geocn import gcj02_to_bd09 as fast_gcj02_to_bd09
 from fast_geocn import gcj02_to_wgs84, wgs84_to_gcj02
 
-from huxin import data, geo, geoserve
+from huxin import data, geo, geoserve, mapkind
 from huxin.charts import maps as M
 from tests.conftest import AS_OF, CITY
 
@@ -317,6 +318,68 @@ def test_deck_without_optional_layers_and_many_labels() -> None:
     assert [ly["id"] for ly in spec["layers"]] == ["counties"]
 
 
+def test_plot_map_is_the_decks_picture_in_plotly() -> None:
+    """plot_map_figure: one filled county trace each (colour and tooltip from county_features, hovered inside the
+    polygon, its code as what a click picks), the points (size = 2 x the deck's pixel radius, the project id per
+    point), the names on top; hidden axes at the local aspect; ledger text cannot become markup."""
+    codes = [LONGTING, QIXIAN]
+    rows = [county_row(LONGTING, "红", name=EVIL), county_row(QIXIAN, None)]
+    classes = M.classify("level", {LONGTING: "红", QIXIAN: None})
+    features = M.county_features(display_of(codes, gap=0.002), pd.DataFrame(rows), classes)
+    pts, _ = M.project_points(pd.DataFrame([project_row("P1", "红", name=EVIL), project_row("P2", None)]))
+    labels = [{"name": "龙亭区", "lon": 114.3, "lat": 34.8}, {"name": "杞县", "lon": 114.8, "lat": 34.5}]
+    bounds = (114.0, 34.3, 115.0, 35.0)
+    fig = M.plot_map_figure(features, pts, labels, bounds, height=500)
+    traces = fig.data
+    assert [t.meta["layer"] for t in traces] == ["counties", "counties", "projects", "labels"]
+    assert [t.meta["id"] for t in traces[:2]] == codes
+    red = M.hex_to_rgba(M.LEVEL_HEX["红"], M.POLY_ALPHA)
+    assert traces[0].fillcolor == f"rgba({red[0]},{red[1]},{red[2]},{round(M.POLY_ALPHA / 255, 3)})"
+    assert traces[0].fill == "toself" and traces[0].hoveron == "fills" and traces[0].line.width == 0
+    # the polygon drawn is the served one: its rings, split by None, hold the county's shrunk outline
+    ring = [(x, y) for x, y in zip(traces[1].x, traces[1].y, strict=True) if x is not None]
+    served = shapely.geometry.shape(json.loads(features)["features"][1]["geometry"])
+    assert shapely.geometry.Polygon(ring).area == pytest.approx(served.area, rel=1e-6)
+    assert traces[1].text.startswith("<b>杞县</b><br>预警：无预警<br>超期未办结：3 条")
+    points = traces[2]
+    assert list(points.customdata) == [p["project_id"] for p in pts] and len(pts) == 2
+    assert list(points.marker.size) == [round(2 * p["radius"], 1) for p in pts]
+    assert list(points.x) == [p["lon"] for p in pts] and list(points.y) == [p["lat"] for p in pts]
+    assert list(traces[3].text) == ["龙亭区", "杞县"] and traces[3].hoverinfo == "skip"
+    texts = "".join([t.text for t in traces[:2]] + list(points.text))
+    assert "<img" not in texts and "{tip_body}" not in texts and "＜img" in texts   # full-width: shown, not markup
+    assert set(re.findall(r"<(/?\w+)", texts)) == {"b", "/b", "br"}              # our two tags only
+    lay = fig.layout
+    assert lay.xaxis.visible is False and lay.yaxis.scaleanchor == "x" and lay.dragmode == "pan"
+    assert lay.yaxis.scaleratio == pytest.approx(1 / math.cos(math.radians(34.65)))
+    assert lay.xaxis.range[0] < 114.0 and lay.xaxis.range[1] > 115.0 and lay.height == 500
+    assert lay.uirevision == "map"                                    # zoom and pan survive a rerun
+    # without points and with too many names for a map
+    many = [{"name": f"县{i}", "lon": 114.0, "lat": 34.5} for i in range(M.MAX_LABELS + 1)]
+    assert [t.meta["layer"] for t in M.plot_map_figure(features, (), many, bounds).data] == ["counties"] * 2
+
+
+def test_which_maps_plotly_draws(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert mapkind.PLOT_MAX_COUNTIES == mapkind.DEFAULT_PLOT_MAX_COUNTIES == 400   # a province has ~160 counties
+    assert mapkind.draws_with_plotly(9) and mapkind.draws_with_plotly(400)
+    assert not mapkind.draws_with_plotly(401)                         # the country: deck.gl
+    assert not mapkind.draws_with_plotly(9, heat=True)                # the heat layer: deck.gl
+    assert not mapkind.draws_with_plotly(0)
+    for value, want in (("0", 0), ("2900", 2900), ("many", 400), ("-5", 0)):
+        monkeypatch.setenv("ARREARS_PLOT_MAX_COUNTIES", value)
+        assert mapkind._plot_max_counties() == want
+
+
+def test_plot_map_tooltips_wrap_long_lines() -> None:
+    reasons = "未办结线索 2 条（16 分）；" * 8
+    text = M._hover_text("开封市" * 15, f"预警：红色预警\n原因：{reasons}")
+    title, _, body = text.partition("</b><br>")
+    assert title.startswith("<b>") and title.count("<br>") == 1          # 45 characters: two lines
+    lines = body.split("<br>")
+    assert lines[0] == "预警：红色预警" and all(len(x) <= M.HOVER_WIDTH for x in lines) and len(lines) >= 4
+    assert "".join(lines[1:]).replace(" ", "") == f"原因：{reasons}".replace(" ", "")   # nothing lost
+
+
 def test_fit_view_frames_the_scope() -> None:
     b = M.bounds_of(shapes_of(list(KAIFENG)))
     assert b is not None and 113.8 < b[0] < b[2] < 115.4 and 34.1 < b[1] < b[3] < 35.1
@@ -517,7 +580,13 @@ def served_file(spec: dict[str, Any]) -> dict[str, Any]:
     return json.loads((geoserve.GEO_DIR / url.rsplit("/", 1)[1]).read_text(encoding="utf-8"))
 
 
-def test_map_page_on_the_city_demo(city_db: Path, app_test: Any) -> None:
+@pytest.fixture
+def deck_maps(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every map drawn by deck.gl, as at national scale (ARREARS_PLOT_MAX_COUNTIES=0), on the small test data."""
+    monkeypatch.setattr(mapkind, "PLOT_MAX_COUNTIES", 0)
+
+
+def test_map_page_on_the_city_demo(city_db: Path, app_test: Any, deck_maps: None) -> None:
     at = app_test(city_db, page="map")
     assert not at.exception, at.exception
     spec = deck_spec(at)
@@ -567,7 +636,122 @@ def test_map_page_on_the_city_demo(city_db: Path, app_test: Any) -> None:
     assert pts and all(p["level"] == "红" for p in pts)
 
 
-def test_map_page_county_user_and_present_mode(city_db: Path, app_test: Any) -> None:
+def map_figure(at: Any) -> dict[str, Any]:
+    """The plotly map an AppTest run drew (a city's map: huxin.mapkind)."""
+    from huxin import webchart
+
+    figs = [f for f in webchart.figures_in(at) if any((t.get("meta") or {}).get("layer") == "counties"
+                                                      for t in f["data"])]
+    assert len(figs) == 1, "no plotly map on the page"
+    return figs[0]
+
+
+def test_map_page_draws_a_city_with_plotly_and_picks_what_it_drew(city_db: Path, app_test: Any,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = {"figure": 0}
+    orig = M.plot_map_figure
+    monkeypatch.setattr(M, "plot_map_figure", lambda *a, **k: (calls.__setitem__("figure", calls["figure"] + 1),
+                                                               orig(*a, **k))[1])
+    at = app_test(city_db, page="map")
+    assert not at.exception, at.exception
+    assert not at.get("deck_gl_json_chart")
+    fig = map_figure(at)
+    by_layer: dict[str, list[dict[str, Any]]] = {}
+    for t in fig["data"]:
+        by_layer.setdefault(t["meta"]["layer"], []).append(t)
+    assert {t["meta"]["id"] for t in by_layer["counties"]} == set(KAIFENG)
+    table = data.county_table(data.ALL, AS_OF, dt.date(AS_OF.year, 1, 1)).set_index("code")
+    for t in by_layer["counties"]:
+        lv = table.loc[t["meta"]["id"], "warning_level"]
+        rgb = M.hex_to_rgba(M.LEVEL_HEX.get(lv, M.NO_LEVEL_COLOR))[:3]
+        assert t["fillcolor"].startswith("rgba({},{},{},".format(*rgb))
+        assert t["text"].startswith(f"<b>{KAIFENG[t['meta']['id']]}</b><br>预警：{M.LEVEL_LABEL[lv]}")
+    projects = data.projects(data.ALL, AS_OF)
+    (points,) = by_layer["projects"]
+    assert len(points["customdata"]) == int(projects["lon_wgs84"].notna().sum())
+    assert sorted(by_layer["labels"][0]["text"]) == sorted(KAIFENG.values())
+    legend = " ".join(m.value for m in at.markdown)
+    assert f"项目点（{len(points['customdata']):,} 个" in legend
+    at.run()                                            # a rerun with the same inputs rebuilds nothing
+    assert calls["figure"] == 1
+    # a click on the map (huxin.webchart keeps it under the chart's key): checked against what was drawn
+    at.session_state["map_plot"] = {"selected": {"layer": "counties", "id": QIXIAN}}
+    at.run()
+    assert [t.value for t in at.text] == [f"已选中区县：杞县（{M.LEVEL_LABEL[table.loc[QIXIAN, 'warning_level']]}）"]
+    assert {p.proto.label: p.proto for p in at.get("page_link")}["进入该区县的区域钻取"].query_string == (
+        f"as_of={AS_OF}&county={QIXIAN}")
+    pid = points["customdata"][-1]
+    at.session_state["map_plot"] = {"selected": {"layer": "projects", "id": pid}}
+    at.run()
+    assert at.text[0].value.startswith("已选中项目：") and f"（{pid}）" in at.text[0].value
+    for forged in ({"layer": "projects", "id": "XM-NOT-DRAWN"}, {"layer": "counties", "id": ZHENGZHOU_ERQI},
+                   {"layer": "labels", "id": QIXIAN}):
+        at.session_state["map_plot"] = {"selected": forged}
+        at.run()
+        assert not at.exception and not [t for t in at.text if t.value.startswith("已选中")], forged
+    # colouring by an indicator draws other fills; the heat layer needs deck.gl
+    at.selectbox(key="map_color_by").set_value("closure_rate").run()
+    assert map_figure(at) != fig and calls["figure"] == 2
+    at.toggle(key="map_heat").set_value(True).run()
+    assert not at.exception
+    assert [ly["id"] for ly in deck_spec(at)["layers"]] == ["counties", "heat", "projects", "labels"]
+
+
+def test_plotly_map_for_a_county_user_on_the_projector_and_its_choices(city_db: Path, app_test: Any) -> None:
+    from huxin import webchart
+
+    at = app_test(city_db, page="map", role="county_user", county=LONGTING)
+    assert not at.exception, at.exception
+    fig = map_figure(at)
+    assert [t["meta"]["id"] for t in fig["data"] if t["meta"]["layer"] == "counties"] == [LONGTING]
+    (points,) = [t for t in fig["data"] if t["meta"]["layer"] == "projects"]
+    mine = data.projects(data.Scope(counties=(LONGTING,)), AS_OF)
+    assert set(points["customdata"]) == set(mine.loc[mine["lon_wgs84"].notna(), "project_id"])
+    at.session_state["map_plot"] = {"selected": {"layer": "counties", "id": QIXIAN}}   # another county: refused
+    at.run()
+    assert not at.exception and not [t for t in at.text if t.value.startswith("已选中")]
+    # plotly.js is asked for first on the page, while the script computes
+    first = next(el for el in at.get("bidi_component") if el.proto.component_name == "huxin_plot")
+    assert not json.loads(first.proto.json).get("figure")
+
+    at = app_test(city_db, page="map", query={"mode": "present"})
+    assert not at.exception, at.exception
+    fig_p = map_figure(at)
+    assert fig_p["layout"]["height"] == 760                         # the projector's larger map and names
+    assert next(t for t in fig_p["data"] if t["meta"]["layer"] == "labels")["textfont"]["size"] == 18
+    assert not [w for w in at.main.selectbox] and not at.tabs
+
+    # each choice that changes the picture misses the cache: levels, the points' size, the points themselves
+    at = app_test(city_db, page="map")
+    base = map_figure(at)
+    seen = [json.dumps(base, sort_keys=True)]
+    for change in (lambda a: a.multiselect(key="map_levels").set_value(["红"]),
+                   lambda a: a.selectbox(key="map_size_by").set_value("amount_owed"),
+                   lambda a: a.toggle(key="map_points").set_value(False)):
+        change(at).run()
+        assert not at.exception
+        seen.append(json.dumps(map_figure(at), sort_keys=True))
+    assert len(set(seen)) == 4
+    last = json.loads(seen[-1])
+    assert [t["meta"]["layer"] for t in last["data"]].count("projects") == 0
+    assert webchart.figures_in(at)                                  # still drawn through the chart component
+
+
+def test_a_project_whose_id_has_markup_characters_can_be_picked(make_db: Any, app_test: Any) -> None:
+    inside = inner_point(LONGTING)
+    rows = [PROJECT_BASE | {"项目编号": "XM<1>&2", "经度": inside[0], "纬度": inside[1], "坐标系": "WGS84"}]
+    at = app_test(make_db(projects=rows), page="map")
+    assert not at.exception, at.exception
+    (points,) = [t for t in map_figure(at)["data"] if t["meta"]["layer"] == "projects"]
+    assert points["customdata"] == ["XM＜1＞＆2"]                  # as the map carries it (M.plain)
+    at.session_state["map_plot"] = {"selected": {"layer": "projects", "id": "XM＜1＞＆2"}}
+    at.run()
+    assert not at.exception, at.exception
+    link = {p.proto.label: p.proto for p in at.get("page_link")}["查看该项目的线索与案件"]
+    assert link.query_string.endswith("&project=XM%3C1%3E%262")   # the ledger's own id
+
+
+def test_map_page_county_user_and_present_mode(city_db: Path, app_test: Any, deck_maps: None) -> None:
     at = app_test(city_db, page="map", role="county_user", county=LONGTING)
     assert not at.exception, at.exception
     spec = deck_spec(at)
@@ -580,7 +764,7 @@ def test_map_page_county_user_and_present_mode(city_db: Path, app_test: Any) -> 
     assert not [w for w in at.main.multiselect] and not at.main.date_input
 
 
-def test_map_page_lists_projects_outside_their_county(make_db: Any, app_test: Any) -> None:
+def test_map_page_lists_projects_outside_their_county(make_db: Any, app_test: Any, deck_maps: None) -> None:
     inside, elsewhere = inner_point(LONGTING), inner_point(ZHENGZHOU_ERQI)
     rows = [PROJECT_BASE | {"项目编号": "IN", "经度": inside[0], "纬度": inside[1], "坐标系": "WGS84"},
             PROJECT_BASE | {"项目编号": "OUT", "项目名称": "坐标错误工程", "经度": elsewhere[0], "纬度": elsewhere[1],
@@ -594,7 +778,8 @@ def test_map_page_lists_projects_outside_their_county(make_db: Any, app_test: An
     assert q.index.tolist() == ["OUT"] and q.loc["OUT", "point_county_name"] == "二七区"
 
 
-def test_map_page_reuses_what_it_built(make_db: Any, app_test: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_map_page_reuses_what_it_built(make_db: Any, app_test: Any, monkeypatch: pytest.MonkeyPatch,
+                                       deck_maps: None) -> None:
     inside = inner_point(LONGTING)
     rows = [PROJECT_BASE | {"项目编号": f"P{i}", "经度": inside[0], "纬度": inside[1], "坐标系": "WGS84"}
             for i in range(3)]

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from huxin import auth, mapwarm
+from huxin import auth, mapkind, mapwarm
 
 
 def _warm_chunks(at: Any) -> list[str]:
@@ -51,14 +51,26 @@ def test_chunk_name_only_when_one_file_matches(tmp_path: Path, files: list[str],
 
 @pytest.mark.parametrize(("page", "present"), [(None, False), ("weekly", False), ("ranking", False),
                                                ("drill", False), ("weekly", True)])
-def test_the_pages_before_the_map_carry_the_warm_up(page: str | None, present: bool, city_db: Path,
-                                                    app_test: Callable[..., Any]) -> None:
+def test_the_pages_before_a_deck_map_carry_the_warm_up(page: str | None, present: bool, city_db: Path,
+                                                       app_test: Callable[..., Any],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mapkind, "PLOT_MAX_COUNTIES", 0)   # the map drawn by deck.gl, as at national scale
     at = app_test(city_db, page, query={"mode": "present"} if present else None)
     assert not at.exception, at.exception
     assert _warm_chunks(at) == [mapwarm.chunk_name()]
 
 
-def test_the_map_page_has_no_warm_up(city_db: Path, app_test: Callable[..., Any]) -> None:
+def test_no_warm_up_when_plotly_draws_the_map(city_db: Path, app_test: Callable[..., Any]) -> None:
+    """A city's map is a plotly chart (huxin.mapkind): deck.gl's script would be evaluated for nothing."""
+    assert mapkind.draws_with_plotly(9) and mapwarm.chunk_name()   # the 9 counties of the test city; a chunk to warm
+    at = app_test(city_db, "weekly")
+    assert not at.exception, at.exception
+    assert _warm_chunks(at) == []
+
+
+def test_the_map_page_has_no_warm_up(city_db: Path, app_test: Callable[..., Any],
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mapkind, "PLOT_MAX_COUNTIES", 0)
     at = app_test(city_db, "map")
     assert not at.exception, at.exception
     assert _warm_chunks(at) == []

@@ -429,7 +429,8 @@ def proto_strings(msg: Any, field_path: str = "") -> Iterator[tuple[str, str | b
 
 
 def rendered(at: Any) -> tuple[str, list[tuple[str, str]], list[str]]:
-    """(all visible text, [(element type, markdown text)], [deck.gl JSON]) of an AppTest run."""
+    """(all visible text, [(element type, markdown text)], [deck.gl JSON and huxin.webchart payloads]) of an AppTest
+    run."""
     visible, markdown, decks = [], [], []
     for node in walk(at._tree):
         ty = getattr(node, "type", "")
@@ -444,7 +445,7 @@ def rendered(at: Any) -> tuple[str, list[tuple[str, str]], list[str]]:
                 visible.append(v.decode("utf-8", errors="ignore").replace("\x00", " "))
                 continue
             visible.append(unescaped(v) if fname == "json" else v)
-            if ty == "deck_gl_json_chart" and fname == "json":
+            if ty in ("deck_gl_json_chart", "bidi_component") and fname == "json":
                 decks.append(v)
             elif ty in _MARKDOWN_TYPES or (ty not in _PLAIN_TYPES and fname in ("label", "help", "body",
                                                                               "placeholder")):
@@ -466,12 +467,25 @@ def visible_values(at: Any) -> str:
     return "\n".join(parts)
 
 
+# the tags the chart and map builders themselves put in plotly text (plotly.js would read <a href>, <span style> too)
+PLOTLY_TAGS = {"b", "/b", "br", "i", "/i", "sup", "/sup", "sub", "/sub", "extra", "/extra"}  # extra: hovertemplate
+
+
 def assert_literal(markdown: list[tuple[str, str]], decks: list[str], where: str) -> None:
     for ty, body in markdown:
         assert not re.search(r"(?<!\\)<img", body), f"{where}: ledger HTML inside a Markdown {ty}: {body[:200]!r}"
         assert BOLD not in body, f"{where}: ledger Markdown inside a Markdown {ty}: {body[:200]!r}"
     for spec in decks:
-        tooltip = json.loads(spec).get("tooltip") or {}
+        doc = json.loads(spec)
+        if isinstance(doc, dict) and isinstance(doc.get("figure"), str):
+            # huxin.webchart (charts, a city's map): plotly.js reads tags in its text, so ledger text must arrive
+            # with its < > made full width (maps.plain) or escaped (html.escape)
+            texts = json.dumps(json.loads(doc["figure"]), ensure_ascii=False)
+            assert "<img" not in texts, f"{where}: ledger HTML reaches a plotly chart's text"
+            tags = {t.lower() for t in re.findall(r"<(/?[A-Za-z]+)", texts)}
+            assert tags <= PLOTLY_TAGS, f"{where}: markup in a plotly chart's text: {sorted(tags - PLOTLY_TAGS)}"
+            continue
+        tooltip = doc.get("tooltip") if isinstance(doc, dict) else None
         if isinstance(tooltip, dict) and tooltip.get("html"):
             assert "<img src=x" not in spec, f"{where}: ledger HTML reaches an HTML map tooltip"
 
@@ -554,6 +568,14 @@ def test_page_checks_have_teeth(db: Path, app_test: Callable[..., Any], download
     text, _, _ = rendered(at)
     assert "乙县独有公司QRS" in text and XSS in text and BOLD in text
     assert any("乙县独有" in export_texts(b, f) for f, b in downloads)
+    # the map's plotly figure (a city: huxin.mapkind) carries the ledger's text, with its markup made full width
+    at = run_page(app_test, db, "map", "city_analyst")
+    from huxin import webchart
+
+    (fig,) = [f for f in webchart.figures_in(at) if any((t.get("meta") or {}).get("layer") == "projects"
+                                                        for t in f["data"])]
+    texts = json.dumps(fig, ensure_ascii=False)
+    assert "＜img src=x" in texts and "<img" not in texts           # (long tooltip lines are wrapped at spaces)
 
 
 def page_title(key: str) -> str:

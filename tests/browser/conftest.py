@@ -56,9 +56,10 @@ def require_chromium() -> str:
     return CHROMIUM
 
 
-def app_server(db_path: Path, app_dir: Path, timeout: float = 90) -> Any:
+def app_server(db_path: Path, app_dir: Path, timeout: float = 90, extra_env: dict[str, str] | None = None) -> Any:
     """Context manager: a running app on the given database; yields its base URL (http://127.0.0.1:<port>)."""
-    return snapshot.serve_app(db_path, app_dir=app_dir, log=app_dir / "streamlit.log", timeout_s=timeout)
+    return snapshot.serve_app(db_path, app_dir=app_dir, log=app_dir / "streamlit.log", timeout_s=timeout,
+                              extra_env=extra_env)
 
 
 @pytest.fixture(scope="session")
@@ -85,6 +86,15 @@ def city_app_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def city_app(chromium_path: str, city_db: Path, city_app_dir: Path) -> Iterator[str]:  # no browser: skip at once
     """Base URL of an app serving the city demo database (read-only use)."""
     with app_server(city_db, city_app_dir) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def deck_app(chromium_path: str, city_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of an app on the city demo that draws its map with deck.gl, as at national scale
+    (ARREARS_PLOT_MAX_COUNTIES=0; a city's map is otherwise a plotly chart, huxin.mapkind)."""
+    with app_server(city_db, tmp_path_factory.mktemp("browser-deck-app"),
+                    extra_env={"ARREARS_PLOT_MAX_COUNTIES": "0"}) as url:
         yield url
 
 

@@ -1,4 +1,5 @@
-"""The warning map in a real browser: it draws, and it makes no request to any host but the app's own.
+"""The warning map in a real browser, drawn by deck.gl (as at national scale) and by plotly.js (a city's): it draws,
+and it makes no request to any host but the app's own.
 
 Offices run on government networks without internet, and published maps must not depend on foreign tile services:
 every request the page makes (documents, scripts, the county GeoJSON, fonts, basemap styles, telemetry) is recorded
@@ -43,13 +44,13 @@ def drawn_share(png: bytes) -> float:
     return sum(1 for r, g, b in px if max(r, g, b) - min(r, g, b) > 60) / len(px)
 
 
-def test_map_page_draws_and_requests_nothing_outside(city_app: str, page: Any) -> None:
+def test_map_page_draws_and_requests_nothing_outside(deck_app: str, page: Any) -> None:
     requests: list[str] = []
     geo_files: list[tuple[str, int]] = []
     page.on("request", lambda r: requests.append(r.url))
     page.on("response", lambda r: geo_files.append((r.url, r.status)) if "/app/static/geo/" in r.url else None)
 
-    open_app_page(page, city_app, "/map", f"{DECK} canvas")
+    open_app_page(page, deck_app, "/map", f"{DECK} canvas")
     deck = page.locator(DECK)
     deadline = time.monotonic() + 60
     share = 0.0
@@ -93,7 +94,7 @@ def test_map_page_draws_and_requests_nothing_outside(city_app: str, page: Any) -
     assert any("/app/static/geo/counties-" in u for u in requests)
 
 
-def test_ready_waits_for_the_county_polygons(city_app: str, page: Any) -> None:
+def test_ready_waits_for_the_county_polygons(deck_app: str, page: Any) -> None:
     """End to end on the real map page, as the page picture uses it: right after huxin.snapshot.wait_for_ready
     returns, a screenshot shows the county polygons and the paint does not change afterwards. (That ready is
     counted from the final paint, not from the canvas appearing, is checked without a browser in
@@ -101,7 +102,7 @@ def test_ready_waits_for_the_county_polygons(city_app: str, page: Any) -> None:
     from huxin import snapshot as S
 
     watch = S.NetworkWatch(page)
-    page.goto(f"{city_app}/map?as_of=2026-11-20", wait_until="domcontentloaded")
+    page.goto(f"{deck_app}/map?as_of=2026-11-20", wait_until="domcontentloaded")
     S.wait_for_ready(page, watch, timeout_s=150)
     paint = page.evaluate(S.DECK_PAINT_JS)
     deck = page.locator(DECK)
@@ -131,3 +132,75 @@ def test_deck_paint_reads_what_the_webgl_canvas_shows(page: Any) -> None:
     page.wait_for_timeout(100)
     assert page.evaluate(S.DECK_PAINT_JS) == [0.5]
     assert "deck" not in page.evaluate(S.READY_JS)
+
+
+PLOT = ".huxin-plot"
+
+
+def test_a_city_map_is_a_plotly_chart_that_hovers_picks_and_stays_offline(city_app: str, page: Any) -> None:
+    """A city's map is drawn by plotly.js as SVG (huxin.mapkind): no WebGL canvas, no county
+    file to fetch. A click picks a project or a county and offers its drill-down, hovering a county shows its
+    tooltip, and nothing is requested from another host."""
+    from huxin import snapshot as S
+
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    watch = S.NetworkWatch(page)
+    page.goto(f"{city_app}/map?as_of=2026-11-20", wait_until="domcontentloaded")
+    S.wait_for_ready(page, watch, timeout_s=150)
+    assert page.locator(DECK).count() == 0
+    plot = page.locator(PLOT)
+    assert plot.count() == 1
+    share = drawn_share(plot.screenshot())
+    assert share > 0.15, f"the county polygons were not drawn (coloured share {share:.0%})"
+    assert page.locator(f"{PLOT} text").filter(has_text="兰考县").count() >= 1     # the county names
+    assert not any("/app/static/geo/" in u for u in requests)
+
+    # a click on a project's point picks that project (the points are SVG paths: the middle one of them)
+    marks = page.locator(f"{PLOT} .scatterlayer .trace .points path.point")
+    assert marks.count() > 100
+    dot = marks.nth(marks.count() // 2).bounding_box()
+    picked = page.get_by_text("已选中项目").first
+    for _ in range(3):
+        wait_idle(page)
+        page.mouse.move(dot["x"] + dot["width"] / 2, dot["y"] + dot["height"] / 2)
+        page.wait_for_timeout(300)
+        page.mouse.click(dot["x"] + dot["width"] / 2, dot["y"] + dot["height"] / 2)
+        with contextlib.suppress(PlaywrightTimeout):
+            picked.wait_for(timeout=15_000)
+            break
+    assert picked.is_visible(), "picking a project on the map did not show it"
+    link = page.locator('[data-testid="stPageLink"] a').filter(has_text="查看该项目的线索与案件").first
+    assert "project=XM" in (link.get_attribute("href") or "")
+
+    # the counties, with the points switched off: a spot just below a county's name lies inside it
+    wait_idle(page)
+    page.get_by_text("显示项目点").click()
+    page.wait_for_timeout(500)
+    S.wait_for_ready(page, watch, timeout_s=150)
+    label = page.locator(f"{PLOT} .textpoint text").filter(has_text="兰考县").first.bounding_box()
+    spots = [(label["x"] + label["width"] / 2 + dx, label["y"] + label["height"] + dy)
+             for dx, dy in ((0, 14), (-30, 20), (30, 20), (0, -40), (-40, -30), (40, -30))]
+    tip = ""
+    for x, y in spots:
+        page.mouse.move(x, y)
+        page.wait_for_timeout(400)
+        tips = page.locator(f"{PLOT} .hovertext")
+        tip = tips.first.text_content() if tips.count() else ""
+        if "兰考县" in tip and "超期未办结" in tip:
+            break
+    assert "兰考县" in tip and "超期未办结" in tip, tip
+    chosen = page.get_by_text("已选中区县：兰考县").first
+    for _ in range(3):  # a click while the script is still running can be superseded by that run: click again
+        wait_idle(page)
+        page.mouse.click(x, y)
+        with contextlib.suppress(PlaywrightTimeout):
+            chosen.wait_for(timeout=15_000)
+            break
+    assert chosen.is_visible(), "picking a county on the map did not show it"
+    link = page.locator('[data-testid="stPageLink"] a').filter(has_text="进入该区县的区域钻取").first
+    assert "county=410225" in (link.get_attribute("href") or "")
+
+    page.wait_for_timeout(1500)
+    foreign = sorted({u for u in requests if outside(u)})
+    assert not foreign, f"requests to other hosts: {foreign}"

@@ -47,9 +47,9 @@ def _map_is_drawn(page: Any, watch: S.NetworkWatch) -> None:
     assert max(page.evaluate(S.DECK_PAINT_JS)) > 0.1              # the counties are drawn
 
 
-def test_a_quiet_page_evaluates_the_map_script_and_the_map_reuses_it(city_app: str, page: Any) -> None:
+def test_a_quiet_page_evaluates_the_map_script_and_the_map_reuses_it(deck_app: str, page: Any) -> None:
     assert mapwarm.chunk_name()
-    watch = _open_home(page, city_app)
+    watch = _open_home(page, deck_app)
     assert _warm_state(page, "done", 30) == "done"
     before = _chunk_requests(watch)
     assert before >= 1
@@ -57,9 +57,9 @@ def test_a_quiet_page_evaluates_the_map_script_and_the_map_reuses_it(city_app: s
     assert _chunk_requests(watch) == before                       # Streamlit found the module evaluated
 
 
-def test_a_page_still_changing_does_not_start_it(city_app: str, page: Any) -> None:
+def test_a_page_still_changing_does_not_start_it(deck_app: str, page: Any) -> None:
     """While the page keeps changing (here: a new element every 300 ms), the warm-up waits."""
-    page.goto(S.page_url(city_app, "home", {"as_of": AS_OF.isoformat()}), wait_until="domcontentloaded")
+    page.goto(S.page_url(deck_app, "home", {"as_of": AS_OF.isoformat()}), wait_until="domcontentloaded")
     page.wait_for_selector('[data-testid="stMain"]', timeout=150_000)
     page.evaluate("""() => { const m = document.querySelector('[data-testid="stMain"]');
       window.__busy = setInterval(() => m.appendChild(document.createElement('span')), 300); }""")
@@ -70,7 +70,7 @@ def test_a_page_still_changing_does_not_start_it(city_app: str, page: Any) -> No
     assert _warm_state(page, "done", 30) == "done"
 
 
-def test_after_a_failed_warm_up_the_map_still_opens(city_app: str, page: Any) -> None:
+def test_after_a_failed_warm_up_the_map_still_opens(deck_app: str, page: Any) -> None:
     """The chunk answered 503 while the warm-up asked for it (a server restarting): the warm-up gives up, marked
     'failed' so that a later page run tries again, and the map opens normally afterwards. This Chromium fetches a
     failed module again on the next import anyway (Chromium 156: the test passes with a bare import() too); the
@@ -78,7 +78,7 @@ def test_after_a_failed_warm_up_the_map_still_opens(city_app: str, page: Any) ->
     whatwg/html#10327)."""
     name = mapwarm.chunk_name()
     page.route(f"**/static/js/{name}", lambda route: route.fulfill(status=503, body="restarting"))
-    watch = _open_home(page, city_app)
+    watch = _open_home(page, deck_app)
     assert _warm_state(page, "failed", 30) == "failed"
     page.unroute(f"**/static/js/{name}")
     _map_is_drawn(page, watch)

@@ -37,7 +37,7 @@ MAIN: dict[str, tuple[str, ...]] = {
     "weekly": ('[data-testid="stMetric"]', ".js-plotly-plot"),
     "ranking": (".js-plotly-plot", '[data-testid="stDataFrame"] canvas'),
     "drill": ('[data-testid="stDataFrame"] canvas',),
-    "map": ('[data-testid="stDeckGlJsonChart"] canvas',),
+    "map": (".huxin-plot.js-plotly-plot",),   # a city's map is a plotly chart (the deck.gl map: test_map_network)
     "clearing": (".js-plotly-plot",),
     "quality": ('[data-testid="stDataFrame"] canvas',),
 }

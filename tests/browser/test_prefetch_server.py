@@ -1,6 +1,8 @@
 """The prefetch on a real `streamlit run` server: after a viewer's home page, the map's county file is written
 without anyone opening the map (huxin.prefetch runs the map's default view in its background thread), nothing is
-logged as failed, and the map then opens. tests/test_prefetch.py checks the plans page by page."""
+logged as failed, and the map then opens. The map is drawn by deck.gl here (ARREARS_PLOT_MAX_COUNTIES=0, as at national
+scale): its county file is what shows from outside the server that the prefetch ran (a city's plotly map writes none).
+tests/test_prefetch.py checks the plans page by page."""
 from __future__ import annotations
 
 import time
@@ -20,7 +22,7 @@ def test_the_server_prefetches_the_map_after_the_home_page(chromium_path: str, b
     log = tmp_path / "streamlit.log"
     before = county_files()
     with snapshot.serve_app(city_db, app_dir=tmp_path, log=log, timeout_s=120,
-                            extra_env={"ARREARS_NO_PREFETCH": "0"}) as base:
+                            extra_env={"ARREARS_NO_PREFETCH": "0", "ARREARS_PLOT_MAX_COUNTIES": "0"}) as base:
         ctx = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
         try:
             pg = ctx.new_page()
