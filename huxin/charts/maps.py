@@ -719,12 +719,7 @@ def plot_map_figure(counties: str | Mapping[str, Any], points: Sequence[Mapping[
         p = f.get("properties") or {}
         xs: list[float | None] = []
         ys: list[float | None] = []
-        for ring in _rings(f["geometry"]):
-            if xs:
-                xs.append(None)
-                ys.append(None)
-            xs += [pt[0] for pt in ring]
-            ys += [pt[1] for pt in ring]
+        _extend_rings(xs, ys, f["geometry"])
         code = str(p.get("code", ""))
         traces.append({
             "type": "scatter", "x": xs, "y": ys, "mode": "lines", "fill": "toself", "fillcolor": _rgba(p.get("fill")),
@@ -776,6 +771,16 @@ def _rings(geom: Mapping[str, Any]) -> list[list[tuple[float, float]]]:
     return out
 
 
+def _extend_rings(xs: list[float | None], ys: list[float | None], geom: Mapping[str, Any]) -> None:
+    """Append a polygon's rings (_rings) to one filled scatter trace's x and y, each ring after a None (a gap)."""
+    for ring in _rings(geom):
+        if xs:
+            xs.append(None)
+            ys.append(None)
+        xs += [pt[0] for pt in ring]
+        ys += [pt[1] for pt in ring]
+
+
 def map_image_figure(shapes: Mapping[str, Any], values: Mapping[str, Any] | None = None,
                      levels: Mapping[str, str | None] | None = None, title: str = "",
                      stamp: Sequence[str] | str = (), color_by: str | None = None, target_rate: float = 0.98,
@@ -799,12 +804,7 @@ def map_image_figure(shapes: Mapping[str, Any], values: Mapping[str, Any] | None
         code = str((f.get("properties") or {}).get("code"))
         hx = classes.color_of.get(code, NO_LEVEL_COLOR)
         xs, ys = by_color.setdefault(hx, ([], []))
-        for ring in _rings(f["geometry"]):
-            if xs:
-                xs.append(None)
-                ys.append(None)
-            xs += [p[0] for p in ring]
-            ys += [p[1] for p in ring]
+        _extend_rings(xs, ys, f["geometry"])
         pt = shape(f["geometry"]).representative_point()
         label_x.append(pt.x)
         label_y.append(pt.y)

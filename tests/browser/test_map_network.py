@@ -35,6 +35,19 @@ def wait_idle(page: Any, timeout_ms: int = 60_000) -> None:
     page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=timeout_ms)
 
 
+def click_until_shown(page: Any, x: float, y: float, shown: Any, tries: int = 3) -> None:
+    """Click at (x, y) until ``shown`` (a locator) appears: a click while the script is still running can be
+    superseded by that run, so click again."""
+    for _ in range(tries):
+        wait_idle(page)
+        page.mouse.move(x, y)
+        page.wait_for_timeout(300)
+        page.mouse.click(x, y)
+        with contextlib.suppress(PlaywrightTimeout):
+            shown.wait_for(timeout=15_000)
+            return
+
+
 def drawn_share(png: bytes) -> float:
     """Share of clearly coloured (non-grey) pixels: the county polygons, not an empty canvas."""
     from PIL import Image
@@ -73,12 +86,7 @@ def test_map_page_draws_and_requests_nothing_outside(deck_app: str, page: Any) -
             break
     assert tip is not None and tip.count() and "预警" in tip.first.inner_text()
     chosen = page.get_by_text("已选中").first
-    for _ in range(3):  # a click while the script is still running can be superseded by that run: click again
-        wait_idle(page)
-        page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
-        with contextlib.suppress(PlaywrightTimeout):
-            chosen.wait_for(timeout=15_000)
-            break
+    click_until_shown(page, box["x"] + box["width"] * fx, box["y"] + box["height"] * fy, chosen)
     assert chosen.is_visible(), "selecting on the map did not show the drill-down link"
 
     page.wait_for_timeout(2000)  # late requests (basemap styles, fonts, telemetry) would show up by now
@@ -161,14 +169,7 @@ def test_a_city_map_is_a_plotly_chart_that_hovers_picks_and_stays_offline(city_a
     assert marks.count() > 100
     dot = marks.nth(marks.count() // 2).bounding_box()
     picked = page.get_by_text("已选中项目").first
-    for _ in range(3):
-        wait_idle(page)
-        page.mouse.move(dot["x"] + dot["width"] / 2, dot["y"] + dot["height"] / 2)
-        page.wait_for_timeout(300)
-        page.mouse.click(dot["x"] + dot["width"] / 2, dot["y"] + dot["height"] / 2)
-        with contextlib.suppress(PlaywrightTimeout):
-            picked.wait_for(timeout=15_000)
-            break
+    click_until_shown(page, dot["x"] + dot["width"] / 2, dot["y"] + dot["height"] / 2, picked)
     assert picked.is_visible(), "picking a project on the map did not show it"
     link = page.locator('[data-testid="stPageLink"] a').filter(has_text="查看该项目的线索与案件").first
     assert "project=XM" in (link.get_attribute("href") or "")
@@ -191,12 +192,7 @@ def test_a_city_map_is_a_plotly_chart_that_hovers_picks_and_stays_offline(city_a
             break
     assert "兰考县" in tip and "超期未办结" in tip, tip
     chosen = page.get_by_text("已选中区县：兰考县").first
-    for _ in range(3):  # a click while the script is still running can be superseded by that run: click again
-        wait_idle(page)
-        page.mouse.click(x, y)
-        with contextlib.suppress(PlaywrightTimeout):
-            chosen.wait_for(timeout=15_000)
-            break
+    click_until_shown(page, x, y, chosen)
     assert chosen.is_visible(), "picking a county on the map did not show it"
     link = page.locator('[data-testid="stPageLink"] a').filter(has_text="进入该区县的区域钻取").first
     assert "county=410225" in (link.get_attribute("href") or "")
