@@ -83,7 +83,10 @@ function plotly(src) {
   return window.__huxinPlotly;
 }
 export default function (component) {
-  const { parentElement, data } = component;
+  const { parentElement } = component;
+  // a chart comes as UTF-8 JSON bytes (chart() says why); preload() as plain JSON
+  const data = component.data instanceof Uint8Array ? JSON.parse(new TextDecoder().decode(component.data))
+    : component.data;
   if (!data || !data.src) return;
   const p = plotly(new URL(data.src, document.baseURI).href);
   if (!data.figure) return;                     // preload(): only the script
@@ -94,7 +97,7 @@ export default function (component) {
     div.style.width = '100%';
     parentElement.appendChild(div);
   }
-  const fig = JSON.parse(data.figure);
+  const fig = data.figure;
   // resizing follows the chart's own box (ResizeObserver below), not window resizes: plotly's responsive mode
   // adds a window listener that holds the chart after Streamlit removes it
   const config = Object.assign({locale: 'zh-CN'}, data.config || {}, {responsive: false});
@@ -154,7 +157,12 @@ def chart(fig: go.Figure | str, key: str | None = None, config: dict[str, Any] |
     from the browser: the caller checks them against what it drew."""
     cfg = {"displaylogo": False, **(config or {})}
     text = fig if isinstance(fig, str) else figure_json(fig)
-    payload = {"figure": text, "config": cfg, "src": bundle_url(), "select": selectable}
+    # One UTF-8 JSON document as bytes, the figure inside it as an object. Streamlit would send a dict as JSON with
+    # the figure's text in it as a string, escaped a second time, every Chinese character as \uXXXX: the province
+    # map's 1.3 million characters became 4.1 MB on the websocket, and the browser parsed them twice.
+    rest = json.dumps({"config": cfg, "src": bundle_url(), "select": selectable}, ensure_ascii=False,
+                      separators=(",", ":"))
+    payload = ('{"figure":' + text + "," + rest[1:]).encode("utf-8")
     if not selectable:
         _component(data=payload, key=key, width="stretch", height="content")
         return None
@@ -175,11 +183,19 @@ def figures_in(at: Any) -> list[dict[str, Any]]:
     """The figures an AppTest run drew with ``chart``, in page order, as plotly JSON dicts (for page tests)."""
     out = []
     for el in at.get("bidi_component"):
-        p = el.proto
-        kind = p.WhichOneof("data")
-        if p.component_name != "huxin_plot" or kind not in ("json", "mixed"):
-            continue
-        payload = json.loads(p.json if kind == "json" else p.mixed.json)
-        if payload.get("figure"):
-            out.append(json.loads(payload["figure"]))
+        payload = payload_of(el.proto)
+        if payload is not None and payload.get("figure"):
+            out.append(payload["figure"])
     return out
+
+
+def payload_of(proto: Any) -> dict[str, Any] | None:
+    """What one of this component's elements sent the browser (a chart's bytes, preload()'s JSON), for tests."""
+    if proto.component_name != "huxin_plot":
+        return None
+    kind = proto.WhichOneof("data")
+    if kind == "bytes":
+        return json.loads(proto.bytes.decode("utf-8"))
+    if kind in ("json", "mixed"):
+        return json.loads(proto.json if kind == "json" else proto.mixed.json)
+    return None

@@ -712,7 +712,7 @@ def test_plotly_map_for_a_county_user_on_the_projector_and_its_choices(city_db: 
     assert not at.exception and not [t for t in at.text if t.value.startswith("已选中")]
     # plotly.js is asked for first on the page, while the script computes
     first = next(el for el in at.get("bidi_component") if el.proto.component_name == "huxin_plot")
-    assert not json.loads(first.proto.json).get("figure")
+    assert not webchart.payload_of(first.proto).get("figure")
 
     at = app_test(city_db, page="map", query={"mode": "present"})
     assert not at.exception, at.exception

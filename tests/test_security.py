@@ -443,6 +443,8 @@ def rendered(at: Any) -> tuple[str, list[tuple[str, str]], list[str]]:
             if isinstance(v, bytes):
                 # Arrow tables: raw UTF-8 strings inside; good enough to search for needles (not for regexes)
                 visible.append(v.decode("utf-8", errors="ignore").replace("\x00", " "))
+                if ty == "bidi_component" and fname == "bytes":   # huxin.webchart's charts: UTF-8 JSON
+                    decks.append(v.decode("utf-8"))
                 continue
             visible.append(unescaped(v) if fname == "json" else v)
             if ty in ("deck_gl_json_chart", "bidi_component") and fname == "json":
@@ -477,10 +479,10 @@ def assert_literal(markdown: list[tuple[str, str]], decks: list[str], where: str
         assert BOLD not in body, f"{where}: ledger Markdown inside a Markdown {ty}: {body[:200]!r}"
     for spec in decks:
         doc = json.loads(spec)
-        if isinstance(doc, dict) and isinstance(doc.get("figure"), str):
+        if isinstance(doc, dict) and isinstance(doc.get("figure"), dict):
             # huxin.webchart (charts, a city's map): plotly.js reads tags in its text, so ledger text must arrive
             # with its < > made full width (maps.plain) or escaped (html.escape)
-            texts = json.dumps(json.loads(doc["figure"]), ensure_ascii=False)
+            texts = json.dumps(doc["figure"], ensure_ascii=False)
             assert "<img" not in texts, f"{where}: ledger HTML reaches a plotly chart's text"
             tags = {t.lower() for t in re.findall(r"<(/?[A-Za-z]+)", texts)}
             assert tags <= PLOTLY_TAGS, f"{where}: markup in a plotly chart's text: {sorted(tags - PLOTLY_TAGS)}"
