@@ -3,8 +3,8 @@
 Static files: the county layer of a deck.gl map is written once to ``static/geo/`` (served by Streamlit's static
 serving at ``/app/static/geo/<file>``) and the deck gets the URL, so the page does not inline megabytes of polygons
 into the websocket message (a city's or a province's map is a plotly figure with its polygons inline, 10,000
-vertices for a province: huxin.mapkind) — at national scale (~2,900 counties) the simplified GeoJSON with its baked colours and tooltips is
-~4.4 MB (~0.9 MB as sent: Streamlit gzips /app/static responses), fetched once by the browser in parallel. File
+vertices for a province: huxin.mapkind) — at national scale (~2,900 counties) the simplified GeoJSON with its baked
+colours and tooltips is ~4.4 MB (~0.9 MB as sent: Streamlit gzips /app/static responses), fetched once by the browser in parallel. File
 names are derived from everything the content depends on (data version, rules, scope, dates, layer choice) plus a
 per-process random salt, so:
 

@@ -43,7 +43,8 @@ def county_base(version: str, rules_key: str, scope: data.Scope
 def county_display(version: str, rules_key: str, scope: data.Scope, gap: float, simplify: float
                    ) -> M.DisplayShapes:
     """The county polygons as drawn (simplified, borders as gaps, rounded) as GeoJSON text: for a new static file
-    (deck.gl) or a new figure (plotly; huxin.mapkind). Shapely reads and writes the text itself: no polygon passes through Python lists."""
+    (deck.gl) or a new figure (plotly; huxin.mapkind). Shapely reads and writes the text itself: no polygon passes
+    through Python lists."""
     df = data.region_geojson(scope)
     text = M.display_geojson(shapely.from_geojson(df["geojson"].tolist()), gap=gap, simplify=simplify)
     return M.DisplayShapes(tuple(df["code"].astype(str)), tuple(df["name"].fillna("").astype(str)), tuple(text))
@@ -129,15 +130,21 @@ def deck_json(version: str, rules_key: str, scope: data.Scope, end: dt.date, fil
               show_heat: bool) -> tuple[str, int, int]:
     """(the deck as JSON, points drawn, clues in the heat layer)."""
     view, _ = map_view(bounds, present)
+    points, labels = points_and_labels(version, rules_key, scope, end, filters, view.zoom, show_points, size_by)
+    heat = heat_layer(version, rules_key, scope, end, filters, M.heat_cell(bounds)) if show_heat else None
+    deck = M.build_deck(geo_url, labels, points, heat, view, label_px=18 if present else 13)
+    return deck.to_json(), len(points), sum(h["w"] for h in heat or ())
+
+
+def points_and_labels(version: str, rules_key: str, scope: data.Scope, end: dt.date, filters: data.Filters,
+                      zoom: float, show_points: bool, size_by: str) -> tuple[list[dict], list[dict]]:
+    """The project points (if shown) and the county names of a map at this opening zoom, deck.gl's or plotly's."""
     points: list[dict] = []
     if show_points:  # points shrink at province/country zoom, where thousands would otherwise cover the counties
         points, _ = M.project_points(project_view(version, rules_key, scope, end, filters).drawn, size_by,
-                                     scale=1.0 if view.zoom >= 7 else 0.6)
-    heat = heat_layer(version, rules_key, scope, end, filters, M.heat_cell(bounds)) if show_heat else None
+                                     scale=1.0 if zoom >= 7 else 0.6)
     reg = data.regions(scope)
-    labels = M.county_labels(reg) if len(reg) <= M.MAX_LABELS else []
-    deck = M.build_deck(geo_url, labels, points, heat, view, label_px=18 if present else 13)
-    return deck.to_json(), len(points), sum(h["w"] for h in heat or ())
+    return points, (M.county_labels(reg) if len(reg) <= M.MAX_LABELS else [])
 
 
 @st.cache_data(**CACHE)
@@ -148,15 +155,10 @@ def plot_json(version: str, rules_key: str, scope: data.Scope, end: dt.date, fil
     plotly.js (huxin.mapkind). The polygons are the same as drawn (county_display), with colours and
     tooltips baked in as in the served county file, which a plotly map does not need. ``layer_key`` is that file's
     key (period, colouring, highlighted levels, gap): the table and classes follow from it and are not hashed."""
-    view, height = map_view(county_base(version, rules_key, scope)[1], present)
-    points: list[dict] = []
-    if show_points:
-        points, _ = M.project_points(project_view(version, rules_key, scope, end, filters).drawn, size_by,
-                                     scale=1.0 if view.zoom >= 7 else 0.6)
-    reg = data.regions(scope)
-    labels = M.county_labels(reg) if len(reg) <= M.MAX_LABELS else []
-    counties = M.county_features(county_display(version, rules_key, scope, gap, simplify), _table, _classes)
     bounds = county_base(version, rules_key, scope)[1]
+    view, height = map_view(bounds, present)
+    points, labels = points_and_labels(version, rules_key, scope, end, filters, view.zoom, show_points, size_by)
+    counties = M.county_features(county_display(version, rules_key, scope, gap, simplify), _table, _classes)
     fig = M.plot_map_figure(counties, points, labels, bounds, height, label_px=18 if present else 13)
     return figure_json(fig), len(points)
 

@@ -21,7 +21,6 @@ class _CompactEncoder(PlotlyJSONEncoder):
 def figure_json(fig: Any) -> str:
     """A go.Figure as the JSON plotly.js draws. plotly's own encoder handles numpy, dates and NaN, which becomes a
     gap. The page's charts (huxin.webchart) take this text, so it can be cached instead of the figure. Compact and
-    UTF-8: Chinese text as itself, not as \\uXXXX escapes (fig.to_json's), so the cached text of a province's map is
-    0.57 times as long, and so is what the browser's JSON.parse reads. (On the wire Streamlit's own JSON envelope
-    escapes it again.)"""
+    UTF-8: Chinese text as itself, not as \\uXXXX escapes and spaces (fig.to_json's): the province map's text is 1.31
+    million characters instead of about 4.1 million, and huxin.webchart sends it as UTF-8 bytes as it is."""
     return json.dumps(fig.to_plotly_json(), cls=_CompactEncoder, ensure_ascii=False, separators=(",", ":"))

@@ -98,7 +98,6 @@ BORDER_PX = 0.6
 SIMPLIFY_PX = 0.25
 
 
-
 # ---------------------------------------------------------------------------------------------
 # Small helpers
 # one pass: markup characters to full width, control characters (except newline) dropped
