@@ -53,7 +53,6 @@ if TYPE_CHECKING:
     from huxin.auth import User
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = ROOT / "app.py"
 
 # key -> (navigation title, the page's heading). The home page's heading is the app name.
 PAGES: dict[str, tuple[str, str]] = {
@@ -746,10 +745,13 @@ def wait_healthy(base: str, proc: subprocess.Popen[bytes] | None = None, timeout
 
 @contextlib.contextmanager
 def serve_app(db: Path, app_dir: Path | None = None, port: int | None = None, log: Path | None = None,
-              timeout_s: float = 90, extra_env: Mapping[str, str] | None = None, script: Path = APP) -> Iterator[str]:
+              timeout_s: float = 90, extra_env: Mapping[str, str] | None = None, script: Path | None = None,
+              root: Path = ROOT) -> Iterator[str]:
     """``streamlit run app.py`` on 127.0.0.1 (a free port unless given) on database ``db``; yields the base URL and
     stops the server — its whole process group — afterwards, however the block ends. ``script`` runs another
-    Streamlit script the same way (bench/floor_app.py)."""
+    Streamlit script the same way (bench/floor_app.py); ``root`` serves another checkout of the dashboard, its own
+    app.py, pages and .streamlit config (bench/ab_browser.py)."""
+    script = script or root / "app.py"
     port = port or free_port()
     env = {**os.environ, "ARREARS_DB": str(db), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
            **({"ARREARS_APP_DIR": str(app_dir)} if app_dir else {}), **(extra_env or {})}
@@ -760,7 +762,7 @@ def serve_app(db: Path, app_dir: Path | None = None, port: int | None = None, lo
         if d is not None:
             d.mkdir(parents=True, exist_ok=True)
     out = log.open("ab") if log else subprocess.DEVNULL
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(base, proc, timeout_s)
