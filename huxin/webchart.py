@@ -110,15 +110,38 @@ export default function (component) {
         // a click picks what the trace's meta names: {layer, id}, or {layer} and the point's customdata as id.
         // A point over a county wins over the county.
         div.__huxinClicks = true;
+        let down = null, onTrace = false;
         div.on('plotly_click', ev => {
+          onTrace = true;
           const picks = (ev.points || []).map(pt => {
             const m = (pt.data && pt.data.meta) || {};
             const id = m.id != null ? m.id : pt.customdata;
             return m.layer && id != null ? {layer: String(m.layer), id: String(id)} : null;
           }).filter(Boolean);
           const pick = picks.find(x => x.layer !== 'counties') || picks[0];
-          if (pick && div.__huxinSelect) div.__huxinSelect('selected', pick);
+          if (pick && div.__huxinSelect) { div.__huxinSelect('selected', pick); div.__huxinPicked = true; }
         });
+        // A click on empty space clears the pick, as on the deck.gl map: plotly.js reports only clicks on a trace.
+        // Not a drag (panning), not the modebar's buttons. Plotly ends a drag on a cover it lays over the page, so
+        // the button's release is heard on the document; plotly_click comes from plotly's own handler of it, so
+        // the check waits one task.
+        div.addEventListener('mousedown', ev => {
+          down = ev.button === 0 && !ev.target.closest('.modebar') ? [ev.clientX, ev.clientY] : null;
+          onTrace = false;
+        }, true);
+        const up = ev => {
+          if (!div.isConnected) { document.removeEventListener('mouseup', up, true); return; }
+          const start = down;
+          down = null;
+          if (!start || Math.hypot(ev.clientX - start[0], ev.clientY - start[1]) > 4) return;
+          setTimeout(() => {
+            if (!onTrace && div.__huxinPicked && div.__huxinSelect) {
+              div.__huxinSelect('selected', null);
+              div.__huxinPicked = false;
+            }
+          }, 0);
+        };
+        document.addEventListener('mouseup', up, true);
       }
       // the column can change width without the window resizing (sidebar opened or closed)
       if (!gone && window.ResizeObserver) {
@@ -153,8 +176,8 @@ def chart(fig: go.Figure | str, key: str | None = None, config: dict[str, Any] |
 
     selectable: a click on a trace whose ``meta`` names a layer ({"layer": ..., "id": ...}, or the clicked point's
     customdata as the id) reruns the script, and this returns that pick, {"layer": ..., "id": ...}, on that run and
-    after it (kept under ``key`` like a widget's value), until the next click; None before any click. The ids come
-    from the browser: the caller checks them against what it drew."""
+    after it (kept under ``key`` like a widget's value), until the next click; None before any click and after a
+    click on empty space. The ids come from the browser: the caller checks them against what it drew."""
     cfg = {"displaylogo": False, **(config or {})}
     text = fig if isinstance(fig, str) else figure_json(fig)
     # One UTF-8 JSON document as bytes, the figure inside it as an object. Streamlit would send a dict as JSON with

@@ -147,8 +147,8 @@ PLOT = ".huxin-plot"
 
 def test_a_city_map_is_a_plotly_chart_that_hovers_picks_and_stays_offline(city_app: str, page: Any) -> None:
     """A city's map is drawn by plotly.js as SVG (huxin.mapkind): no WebGL canvas, no county
-    file to fetch. A click picks a project or a county and offers its drill-down, hovering a county shows its
-    tooltip, and nothing is requested from another host."""
+    file to fetch. A click picks a project or a county and offers its drill-down, a click on empty space clears
+    the pick (panning does not), hovering a county shows its tooltip, and nothing is requested from another host."""
     from huxin import snapshot as S
 
     requests: list[str] = []
@@ -196,6 +196,31 @@ def test_a_city_map_is_a_plotly_chart_that_hovers_picks_and_stays_offline(city_a
     assert chosen.is_visible(), "picking a county on the map did not show it"
     link = page.locator('[data-testid="stPageLink"] a').filter(has_text="进入该区县的区域钻取").first
     assert "county=410225" in (link.get_attribute("href") or "")
+
+    # empty space: a corner of the plot where nothing is hovered. Dragging from it pans and keeps the pick; a
+    # click on it clears the pick, as on the deck.gl map
+    box = plot.bounding_box()
+    empty = None
+    for x, y in ((box["x"] + 12, box["y"] + box["height"] - 12), (box["x"] + box["width"] - 12,
+                                                                   box["y"] + box["height"] - 12),
+                 (box["x"] + 12, box["y"] + 12)):
+        page.mouse.move(x, y)
+        page.wait_for_timeout(400)
+        if page.locator(f"{PLOT} .hovertext").count() == 0:
+            empty = (x, y)
+            break
+    assert empty, "no corner of the map without a county or a point"
+    wait_idle(page)
+    page.mouse.move(*empty)
+    page.mouse.down()
+    page.mouse.move(empty[0] + 60, empty[1] - 40, steps=6)
+    page.mouse.up()
+    page.wait_for_timeout(1500)
+    wait_idle(page)
+    assert chosen.is_visible(), "panning the map dropped the pick"
+    page.mouse.click(*empty)
+    chosen.wait_for(state="detached", timeout=15_000)
+    assert page.get_by_text("已选中").count() == 0
 
     page.wait_for_timeout(1500)
     foreign = sorted({u for u in requests if outside(u)})
