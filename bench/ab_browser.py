@@ -46,12 +46,11 @@ Times = dict[str, list[float]]   # "page kind" -> seconds, one per round
 
 
 @contextlib.contextmanager
-def checkout(rev: str, where: Path) -> Iterator[Path]:
-    """The dashboard at git revision ``rev`` in a worktree under ``where`` (removed afterwards); "." = this tree."""
+def checkout(rev: str, path: Path) -> Iterator[Path]:
+    """The dashboard at git revision ``rev`` in a new worktree at ``path`` (removed afterwards); "." = this tree."""
     if rev == ".":
         yield ROOT
         return
-    path = where / f"tree-{abs(hash(rev)):x}"
     subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(path), rev], check=True,
                    capture_output=True)
     try:
@@ -140,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     label_b = args.b + "".join(f" {e}" for e in args.b_env)
     res: dict[str, Times] = {"A": {}, "B": {}}
     with tempfile.TemporaryDirectory(prefix="huxin-ab-trees-") as trees, \
-            checkout(args.a, Path(trees)) as root_a, checkout(args.b, Path(trees)) as root_b:
+            checkout(args.a, Path(trees) / "a") as root_a, checkout(args.b, Path(trees) / "b") as root_b:
         versions = {"A": (root_a, parse_env(args.a_env)), "B": (root_b, parse_env(args.b_env))}
         for r in range(args.rounds):
             for name in ("A", "B") if r % 2 == 0 else ("B", "A"):

@@ -35,7 +35,7 @@ def test_environment_arguments() -> None:
 
 
 def test_the_working_tree_is_served_as_it_is(tmp_path: Path) -> None:
-    with AB.checkout(".", tmp_path) as root:
+    with AB.checkout(".", tmp_path / "a") as root:
         assert root == ROOT
     assert list(tmp_path.iterdir()) == []
 
@@ -50,8 +50,10 @@ def _in_git() -> bool:
 
 @pytest.mark.skipif(not _in_git(), reason="not a git checkout")
 def test_a_revision_is_served_from_a_worktree_removed_afterwards(tmp_path: Path) -> None:
-    with AB.checkout("HEAD", tmp_path) as root:
+    # the same revision as A and as B (one of them with other environment variables): two worktrees
+    with AB.checkout("HEAD", tmp_path / "a") as root, AB.checkout("HEAD", tmp_path / "b") as other:
         assert root != ROOT and (root / "app.py").exists() and (root / "pages").is_dir()
+        assert other != root and (other / "app.py").exists()
         assert str(root) in git("worktree", "list").stdout
-    assert not root.exists()
+    assert not root.exists() and not other.exists()
     assert str(root) not in git("worktree", "list").stdout
