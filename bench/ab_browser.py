@@ -25,20 +25,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.browser_bench import (
-    DWELL_S,
-    POLL_S,
-    SETTLE_S,
-    load_page,
-    new_context,
-    page_url,
-)
+from bench.browser_bench import DWELL_S, load_page, new_context, page_url, sidebar_walk
 from bench.common import AS_OF, PAGES, SCALES, db_file, fmt_s, machine_note, md_table
 from huxin.snapshot import ROOT
 
@@ -81,14 +73,7 @@ def one_round(root: Path, env: dict[str, str], scale: str, pages: list[str], aga
                         load_page(browser, page_url(base, key, AS_OF.isoformat()), timeout_s, warm)[0]
                         for _ in range(again))
             if sidebar:
-                tab = warm.new_page()
-                watch = S.NetworkWatch(tab)
-                tab.goto(page_url(base, "home", AS_OF.isoformat()), wait_until="domcontentloaded")
-                S.wait_for_ready(tab, watch, timeout_s=timeout_s, settle_s=SETTLE_S, poll_s=POLL_S)
-                for key in [k for k in pages if k != "home"]:
-                    time.sleep(dwell_s)
-                    out[f"{key} sidebar"] = S.navigate_sidebar(tab, watch, key, timeout_s, SETTLE_S, POLL_S)
-                tab.close()
+                out.update({f"{key} sidebar": t for key, t in sidebar_walk(warm, base, pages, timeout_s, dwell_s).items()})
             warm.close()
         finally:
             browser.close()

@@ -152,19 +152,32 @@ def bench_floor(runs: int, timeout_s: float) -> dict[str, Any]:
     return res
 
 
+def sidebar_walk(ctx: Any, base: str, pages: list[str], timeout_s: float, dwell_s: float = DWELL_S) -> dict[str, float]:
+    """The meeting's way through the pages: a new tab of browser profile ``ctx`` opens 首页, then each of ``pages``
+    but 首页 is reached from the one before it by its sidebar link, after ``dwell_s`` on that page. Returns the
+    seconds from each click to the page ready (huxin.snapshot.navigate_sidebar)."""
+    from huxin.snapshot import NetworkWatch, navigate_sidebar, wait_for_ready
+
+    out: dict[str, float] = {}
+    tab = ctx.new_page()
+    try:
+        watch = NetworkWatch(tab)
+        tab.goto(page_url(base, "home", AS_OF.isoformat()), wait_until="domcontentloaded")
+        wait_for_ready(tab, watch, timeout_s=timeout_s, settle_s=SETTLE_S, poll_s=POLL_S)
+        for key in [k for k in pages if k != "home"]:
+            time.sleep(dwell_s)  # the viewer looks at the page before the next click
+            out[key] = navigate_sidebar(tab, watch, key, timeout_s, SETTLE_S, POLL_S)
+    finally:
+        tab.close()
+    return out
+
+
 def bench_scale(scale: str, pages: list[str], runs: int, timeout_s: float,
                 extra_env: dict[str, str] | None = None, think_s: float = 0,
                 after_load_s: float | None = None, dwell_s: float = DWELL_S) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
-    from huxin.snapshot import (
-        CHROMIUM_ARGS,
-        NetworkWatch,
-        find_chromium,
-        navigate_sidebar,
-        serve_app,
-        wait_for_ready,
-    )
+    from huxin.snapshot import CHROMIUM_ARGS, find_chromium, serve_app
 
     res: dict[str, Any] = {"pages": {}}
     with tempfile.TemporaryDirectory(prefix="huxin-bench-app-") as app_dir, \
@@ -202,15 +215,8 @@ def bench_scale(scale: str, pages: list[str], runs: int, timeout_s: float,
             # the meeting's way through the pages: one tab opens 首页, then each page is reached from the one before it
             # by its link in the sidebar (pages in PAGES order)
             for _ in range(runs):
-                tab = warm.new_page()
-                watch = NetworkWatch(tab)
-                tab.goto(page_url(base, "home", AS_OF.isoformat()), wait_until="domcontentloaded")
-                wait_for_ready(tab, watch, timeout_s=timeout_s, settle_s=SETTLE_S, poll_s=POLL_S)
-                for key in [k for k in pages if k != "home"]:
-                    time.sleep(dwell_s)  # the viewer looks at the page before the next click
-                    res["pages"][key].setdefault("nav", []).append(
-                        navigate_sidebar(tab, watch, key, timeout_s, SETTLE_S, POLL_S))
-                tab.close()
+                for key, t in sidebar_walk(warm, base, pages, timeout_s, dwell_s).items():
+                    res["pages"][key].setdefault("nav", []).append(t)
             for key in [k for k in pages if k != "home"]:
                 print(f"  [{scale}] {key:9s} from the sidebar {statistics.median(res['pages'][key]['nav']):6.2f} s",
                       file=sys.stderr, flush=True)
