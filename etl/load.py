@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from etl import parse as P
 from etl.read import SUMMARY_WORDS, LoadError, RawTable, open_ledger
@@ -441,7 +442,9 @@ def process_table(t: RawTable, county: P.CountyResolver, today: dt.date, issues:
         row_no = pd.Series(rows, index=chunk.index)[ok]
         # seen in an earlier chunk: a plain dict lookup per key (Series.map(dict) turned the whole growing dict into
         # a Series for every chunk — a fifth of a national load, profiled)
-        seen_before = pd.Series([seen_keys.get(k, np.nan) for k in kv], index=kv.index, dtype="float64")
+        # (over plain lists: iterating a Series and int() per row were a third of this step's time)
+        get = seen_keys.get
+        seen_before = pd.Series([get(k, np.nan) for k in kv.tolist()], index=kv.index, dtype="float64")
         again_in_chunk = kv.duplicated(keep="first")
         earlier = seen_before
         if again_in_chunk.any():
@@ -453,7 +456,7 @@ def process_table(t: RawTable, county: P.CountyResolver, today: dt.date, issues:
                              for k, e in zip(kv, earlier, strict=True)], index=kv.index).reindex(chunk.index)
             fail(dup, key, msg, typed[key])
         fresh = ~again_in_chunk & seen_before.isna()
-        seen_keys.update(zip(kv[fresh], (int(r) for r in row_no[fresh]), strict=True))
+        seen_keys.update(zip(kv[fresh].tolist(), row_no[fresh].astype("int64").tolist(), strict=True))
 
         if reasons and t.path is not None:
             errcells = None
@@ -636,16 +639,22 @@ def _hash_expr(cols: list[str]) -> str:
     return "md5(concat_ws('\x1f', " + ", ".join(f"coalesce(CAST({c} AS VARCHAR), '\x00')" for c in cols) + "))"
 
 
-def _merge(con: duckdb.DuckDBPyConnection, kind: str, batch_id: int, reps: list[FileReport]) -> None:
-    """Upsert staged rows: unchanged rows untouched; changed rows' old versions move to <kind>_history."""
+def _merge(con: duckdb.DuckDBPyConnection, kind: str, batch_id: int, reps: list[FileReport],
+           several_tables: bool = True) -> None:
+    """Upsert staged rows: unchanged rows untouched; changed rows' old versions move to <kind>_history.
+    ``several_tables``: more than one file or sheet of this kind was staged, so a key can occur more than once."""
     key = LEDGER_KEY[kind]
     cols = TABLE_COLUMNS[kind]
     stage = f"stage_{kind}"
     con.execute(f"ALTER TABLE {stage} ADD COLUMN row_hash VARCHAR")
     con.execute(f"UPDATE {stage} SET row_hash = {_hash_expr(cols)}")
-    # Within one call a later file's row wins (files are processed in the order given).
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE s_{kind} AS SELECT * FROM {stage}
-                    QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _seq DESC) = 1""")
+    # Within one call a later file's row wins (files are processed in the order given). Within one file or sheet a
+    # repeated key was already rejected (process_table), so with one table staged every key is there once and the
+    # window is skipped: it was 5.8 s of a national load of 3,000,000 clues (bench/RESULTS.md, thirteenth round).
+    src = f"s_{kind}" if several_tables else stage
+    if several_tables:
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE s_{kind} AS SELECT * FROM {stage}
+                        QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _seq DESC) = 1""")
     per_file = con.execute(f"""
         SELECT s.source_file,
                count(*) FILTER (WHERE t.{key} IS NULL) AS inserted,
@@ -658,13 +667,15 @@ def _merge(con: duckdb.DuckDBPyConnection, kind: str, batch_id: int, reps: list[
             rep.inserted, rep.updated, rep.unchanged = (int(x) for x in by_file[rep.file])
     col_list = ", ".join(cols)
     con.execute(f"""INSERT INTO {kind}_history
-                    SELECT t.*, {int(batch_id)} FROM {kind} t JOIN s_{kind} s USING ({key})
+                    SELECT t.*, {int(batch_id)} FROM {kind} t JOIN {src} s USING ({key})
                     WHERE t.row_hash <> s.row_hash""")
     con.execute(f"""DELETE FROM {kind} WHERE {key} IN
-                    (SELECT s.{key} FROM s_{kind} s JOIN {kind} t USING ({key}) WHERE t.row_hash <> s.row_hash)""")
+                    (SELECT s.{key} FROM {src} s JOIN {kind} t USING ({key}) WHERE t.row_hash <> s.row_hash)""")
+    # NOT EXISTS, not NOT IN: a plain anti join (NOT IN must also look for a NULL key), 3 s less of 10 s at national
+    # scale; a stored key is never NULL (the key is required), so both insert the same rows.
     con.execute(f"""INSERT INTO {kind} ({col_list}, batch_id, source_file, source_row, row_hash)
-                    SELECT {col_list}, {int(batch_id)}, source_file, source_row, row_hash FROM s_{kind}
-                    WHERE {key} NOT IN (SELECT {key} FROM {kind})""")
+                    SELECT {col_list}, {int(batch_id)}, source_file, source_row, row_hash FROM {src} s
+                    WHERE NOT EXISTS (SELECT 1 FROM {kind} t WHERE t.{key} = s.{key})""")
 
 
 def _reference_warnings(con: duckdb.DuckDBPyConnection, kind: str, issues: _Issues) -> int:
@@ -725,7 +736,9 @@ def load_files(db_path: Path, paths: list[Path], kind: str | None = None, today:
                 typed["_seq"] = np.arange(seq, seq + len(typed), dtype="int64")
                 seq += len(typed)
                 stage = f"stage_{kind}"
-                con.register("_typed", typed)
+                # as an Arrow table: DuckDB reads it as it is, where a DataFrame's columns are converted value by
+                # value (half the time of staging at national scale, bench/RESULTS.md, thirteenth round)
+                con.register("_typed", pa.Table.from_pandas(typed, preserve_index=False))
                 if kind in staged:
                     con.execute(f"INSERT INTO {stage} SELECT * FROM _typed")
                 else:
@@ -746,7 +759,7 @@ def load_files(db_path: Path, paths: list[Path], kind: str | None = None, today:
                 raise LoadError(f"{names}：没有数据行（只有表头、空行或合计行），未导入任何内容。")
             for k in KIND_ORDER:
                 if k in staged:
-                    _merge(con, k, batch_id, reports)
+                    _merge(con, k, batch_id, reports, sum(t.kind == k for t in tables) > 1)
             for k in KIND_ORDER:
                 if k in staged:
                     _reference_warnings(con, k, issues)

@@ -326,13 +326,18 @@ def read_csv(path: Path, kind: str | None, sha: str) -> list[RawTable]:
     # Slack columns: a row with a few stray trailing cells still parses; more than that is a clear error below.
     width = max(len(head_rows[hi]), max((c.index for c in cols), default=0) + 1) + 8
 
+    lone_cr = re.search(r"\r(?!\n)", sample) is not None
+
     def chunks() -> Iterator[pd.DataFrame]:
         # Blank lines are kept (skip_blank_lines=False) so record numbers stay aligned with the file's rows.
-        reader = pd.read_csv(path, sep=delim, header=None, skiprows=hi + 1, dtype=object, keep_default_na=False,
+        # pandas' skiprows counts two lone carriage returns (an old Mac file's blank line) as one line, and the first
+        # data row was lost; such a file is read from its first row, and the rows down to the header are dropped below
+        skipped = 0 if lone_cr else hi + 1
+        reader = pd.read_csv(path, sep=delim, header=None, skiprows=skipped, dtype=object, keep_default_na=False,
                              na_filter=False, skip_blank_lines=False, encoding=enc, encoding_errors="replace",
                              chunksize=CHUNK_ROWS, engine="python" if len(delim) > 1 or delim == "，" else "c",
                              names=range(width), index_col=False, on_bad_lines="error", quotechar='"')
-        start = hi + 2
+        start = skipped + 1
         it = iter(reader)
         while True:
             try:
@@ -345,6 +350,10 @@ def read_csv(path: Path, kind: str | None, sha: str) -> list[RawTable]:
             chunk = chunk.copy()
             chunk["_row"] = range(start, start + len(chunk))
             start += len(chunk)
+            if lone_cr:
+                chunk = chunk[chunk["_row"] >= hi + 2]
+                if chunk.empty:
+                    continue
             if notes:
                 chunk = chunk.apply(lambda s: s.str.replace("\x00", "", regex=False)
                                     if s.name != "_row" and s.dtype == object else s)

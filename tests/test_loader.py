@@ -263,6 +263,30 @@ def test_changed_record_keeps_its_earlier_version(tmp_path: Path, empty_db: Path
     assert load_status(empty_db)["missing_from_latest"] == {"线索": 1}
 
 
+
+def test_a_key_in_two_files_of_one_load_keeps_the_later_files_row(tmp_path: Path, empty_db: Path) -> None:
+    # One load, two files of the same kind sharing C1: the later file's row is the one stored, once; the window that
+    # picks it runs only when more than one file or sheet of a kind is staged (etl.load._merge), so both cases here
+    a = write_rows(tmp_path / "a.csv", H, rows_of([clue(), clue(线索编号="C2")]))
+    b = write_rows(tmp_path / "b.csv", H, rows_of([clue(办理状态="已办结", 办结时间="2026-11-10")]))
+    r = load_files(empty_db, [a, b], today=TODAY)
+    assert q(empty_db, "SELECT clue_id, status, source_file FROM clues ORDER BY 1") == [
+        ("C1", "closed", "b.csv"), ("C2", "in_progress", "a.csv")]
+    assert [(f.file, f.inserted) for f in r.files] == [("a.csv", 2), ("b.csv", 1)]
+    # two sheets of one workbook: the later sheet wins in the same way
+    wb_path = tmp_path / "two.xlsx"
+    wb = xlsxwriter.Workbook(str(wb_path))
+    for name, row in (("一月", clue(线索编号="W1")), ("二月", clue(线索编号="W1", 涉及人数="9"))):
+        ws = wb.add_worksheet(name)
+        for i, rr in enumerate([H, *rows_of([row])]):
+            for j, v in enumerate(rr):
+                if v is not None:
+                    ws.write(i, j, v)
+    wb.close()
+    load_files(empty_db, [wb_path], today=TODAY)
+    assert q(empty_db, "SELECT clue_id, workers FROM clues WHERE clue_id = 'W1'") == [("W1", 9)]
+
+
 # ---------------------------------------------------------------------------------------------
 # crash safety and readers during a load
 KILL_SCRIPT = """
