@@ -105,6 +105,7 @@ export default function (component) {
   div.__huxinSelect = data.select ? component.setStateValue : null;   // the latest render's, for the one handler
   p.then(Plotly => {
     if (gone) return;
+    const drawnAt = div.clientWidth;   // the width plotly lays the chart out at
     return Plotly.react(div, fig.data || [], fig.layout || {}, config).then(() => {
       if (data.select && !div.__huxinClicks) {
         // a click picks what the trace's meta names: {layer, id}, or {layer} and the point's customdata as id.
@@ -143,9 +144,16 @@ export default function (component) {
         };
         document.addEventListener('mouseup', up, true);
       }
-      // the column can change width without the window resizing (sidebar opened or closed)
+      // the column can change width without the window resizing (sidebar opened or closed). Only a real change
+      // of width redraws: the observer also reports the width the chart was just drawn at, and plotly's resize then
+      // laid the chart out a second time.
       if (!gone && window.ResizeObserver) {
-        observer = new ResizeObserver(() => { if (div.isConnected) Plotly.Plots.resize(div); });
+        let width = drawnAt;
+        observer = new ResizeObserver(() => {
+          if (!div.isConnected || div.clientWidth === width) return;
+          width = div.clientWidth;
+          Plotly.Plots.resize(div);
+        });
         observer.observe(div);
       }
     });

@@ -64,3 +64,35 @@ def test_chart_follows_the_column_width(weekly: Any) -> None:
     narrow = pg.evaluate(f"() => document.querySelector('{sel} .main-svg').getBoundingClientRect().width")
     column = pg.evaluate(f"() => document.querySelector('{sel}').parentElement.getBoundingClientRect().width")
     assert abs(narrow - column) <= 2, (narrow, column)
+
+
+# counts plotly's resizes from the page's start (the bundle sets window.Plotly when it loads)
+_COUNT_RESIZES = """
+window.__resizes = 0;
+let P;
+Object.defineProperty(window, 'Plotly', {configurable: true, get() { return P; }, set(v) {
+  P = v;
+  const r = v && v.Plots && v.Plots.resize;
+  if (r && !r.__counted) {
+    v.Plots.resize = function (...a) { window.__resizes += 1; return r.apply(this, a); };
+    v.Plots.resize.__counted = true;
+  }
+}});
+"""
+
+
+def test_a_chart_is_laid_out_again_only_when_its_width_changes(browser: Any, city_app: str) -> None:
+    # the resize observer also reports the width a chart was just drawn at; plotly then laid every chart out twice
+    ctx = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+    try:
+        ctx.add_init_script(_COUNT_RESIZES)
+        pg = ctx.new_page()
+        watch = S.NetworkWatch(pg)
+        pg.goto(S.page_url(city_app, "weekly", {"as_of": AS_OF.isoformat()}), wait_until="domcontentloaded")
+        S.wait_for_ready(pg, watch, timeout_s=150)
+        assert pg.locator(f".{webchart.ELEMENT_CLASS}.js-plotly-plot").count() == 2
+        assert pg.evaluate("() => window.__resizes") == 0
+        pg.set_viewport_size({"width": 1100, "height": 1000})
+        pg.wait_for_function("() => window.__resizes >= 2", timeout=5000)   # both charts follow the new width
+    finally:
+        ctx.close()
