@@ -13,14 +13,22 @@ from tests.conftest import AS_OF
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def weekly(browser: Any, city_app: str) -> Any:
-    ctx = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+def open_weekly(ctx: Any, city_app: str) -> tuple[Any, S.NetworkWatch]:
     pg = ctx.new_page()
     watch = S.NetworkWatch(pg)
     pg.goto(S.page_url(city_app, "weekly", {"as_of": AS_OF.isoformat()}), wait_until="domcontentloaded")
     S.wait_for_ready(pg, watch, timeout_s=150)
-    yield pg, watch
+    return pg, watch
+
+
+def new_context(browser: Any) -> Any:
+    return browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+
+
+@pytest.fixture
+def weekly(browser: Any, city_app: str) -> Any:
+    ctx = new_context(browser)
+    yield open_weekly(ctx, city_app)
     ctx.close()
 
 
@@ -83,13 +91,10 @@ Object.defineProperty(window, 'Plotly', {configurable: true, get() { return P; }
 
 def test_a_chart_is_laid_out_again_only_when_its_width_changes(browser: Any, city_app: str) -> None:
     # the resize observer also reports the width a chart was just drawn at; plotly then laid every chart out twice
-    ctx = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+    ctx = new_context(browser)
     try:
         ctx.add_init_script(_COUNT_RESIZES)
-        pg = ctx.new_page()
-        watch = S.NetworkWatch(pg)
-        pg.goto(S.page_url(city_app, "weekly", {"as_of": AS_OF.isoformat()}), wait_until="domcontentloaded")
-        S.wait_for_ready(pg, watch, timeout_s=150)
+        pg, _ = open_weekly(ctx, city_app)
         assert pg.locator(f".{webchart.ELEMENT_CLASS}.js-plotly-plot").count() == 2
         assert pg.evaluate("() => window.__resizes") == 0
         pg.set_viewport_size({"width": 1100, "height": 1000})
